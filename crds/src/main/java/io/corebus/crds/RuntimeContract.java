@@ -1,0 +1,63 @@
+package io.corebus.crds;
+
+/**
+ * What the operator hands to a plugin-runtime pod, and what it expects back. This is the API
+ * between the Core System and the runtime, so both sides read these names from here.
+ */
+public final class RuntimeContract {
+  private RuntimeContract() {}
+
+  // Environment of the runtime container.
+  public static final String ENV_PLUGIN_NAME = "COREBUS_PLUGIN_NAME";
+  public static final String ENV_NAMESPACE = "COREBUS_NAMESPACE";
+  public static final String ENV_PLUGIN_VERSION = "COREBUS_PLUGIN_VERSION";
+  public static final String ENV_REVISION = "COREBUS_REVISION";
+  public static final String ENV_POD_NAME = "COREBUS_POD_NAME";
+  public static final String ENV_POD_IP = "COREBUS_POD_IP";
+
+  /** Set for jar artifacts: where the stock runtime downloads the plug-in from. */
+  public static final String ENV_JAR_URL = "COREBUS_JAR_URL";
+
+  /** Set for jar artifacts: the jar's expected SHA-256, 64 lower-case hex characters. */
+  public static final String ENV_JAR_SHA256 = "COREBUS_JAR_SHA256";
+
+  /** Comma-separated full names of the gRPC services the plug-in provides. */
+  public static final String ENV_PROVIDES = "COREBUS_PROVIDES";
+
+  /** Comma-separated event types the plug-in subscribes to. */
+  public static final String ENV_SUBSCRIBES = "COREBUS_SUBSCRIBES";
+
+  /** Comma-separated event types the plug-in publishes. */
+  public static final String ENV_PUBLISHES = "COREBUS_PUBLISHES";
+
+  /** Comma-separated full names of the services the plug-in calls. */
+  public static final String ENV_REQUIRES = "COREBUS_REQUIRES";
+
+  public static final String ENV_KAFKA_BOOTSTRAP = "COREBUS_KAFKA_BOOTSTRAP";
+
+  /** Directory holding spec.config, one file per key (a mounted ConfigMap); watched for changes. */
+  public static final String ENV_CONFIG_DIR = "COREBUS_CONFIG_DIR";
+
+  /** Prefix reserved for the variables above; spec.env may not use it. */
+  public static final String RESERVED_ENV_PREFIX = "COREBUS_";
+
+  /** Where the ConfigMap with spec.config is mounted. */
+  public static final String CONFIG_MOUNT_PATH = "/etc/corebus/config";
+
+  /** Where an image built FROM the runtime image keeps its plug-in jar(s). */
+  public static final String IMAGE_PLUGIN_DIR = "/deployments/plugin";
+
+  /** The runtime container's name in every plug-in pod. */
+  public static final String CONTAINER_NAME = "plugin-runtime";
+
+  /** HTTP: health, metrics. */
+  public static final int HTTP_PORT = 8080;
+
+  /** Direct gRPC, for services whose transport is hybrid. */
+  public static final int GRPC_PORT = 9090;
+
+  public static final String READINESS_PATH = "/q/health/ready";
+  public static final String LIVENESS_PATH = "/q/health/live";
+  public static final String STARTUP_PATH = "/q/health/started";
+  public static final String METRICS_PATH = "/q/metrics";
+}
