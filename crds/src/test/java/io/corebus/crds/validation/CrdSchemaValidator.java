@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -165,9 +166,16 @@ public final class CrdSchemaValidator {
 
   /** The rules' texts by the path of the schema node that carries them ({@code [*]} = any item). */
   public Map<String, List<String>> celRules() {
-    Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+    Map<String, List<String>> out = new LinkedHashMap<>();
     rules.rules().forEach(r -> out.computeIfAbsent(r.path(), k -> new ArrayList<>()).add(r.rule()));
     return out;
+  }
+
+  /** The message each rule reports when it fails (the rule text for a rule without one). */
+  public List<String> celRuleMessages() {
+    return rules.rules().stream()
+        .map(r -> r.message() != null ? r.message() : "failed rule: " + r.rule())
+        .toList();
   }
 
   /** See {@link CelRules#unboundedInputs()}: empty when every rule's inputs are bounded. */
