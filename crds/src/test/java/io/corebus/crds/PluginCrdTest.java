@@ -3,6 +3,10 @@ package io.corebus.crds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -11,6 +15,21 @@ import org.junit.jupiter.api.Test;
 class PluginCrdTest {
   private static final JsonNode CRD = CommittedCrd.read();
   private static final JsonNode VERSION = CRD.at("/spec/versions/0");
+
+  @Test
+  void committedFileIsACustomResourceDefinitionForThePluginClass() throws Exception {
+    CustomResourceDefinition crd =
+        new KubernetesSerialization()
+            .unmarshal(Files.readString(CommittedCrd.path()), CustomResourceDefinition.class);
+
+    assertThat(crd.getMetadata().getName())
+        .isEqualTo(HasMetadata.getFullResourceName(Plugin.class));
+    assertThat(crd.getSpec().getGroup()).isEqualTo(HasMetadata.getGroup(Plugin.class));
+    assertThat(crd.getSpec().getNames().getKind()).isEqualTo(HasMetadata.getKind(Plugin.class));
+    assertThat(crd.getSpec().getVersions())
+        .singleElement()
+        .satisfies(v -> assertThat(v.getName()).isEqualTo(HasMetadata.getVersion(Plugin.class)));
+  }
 
   @Test
   void pluginIsANamespacedResourceWithShortNames() {

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code x-kubernetes-validations} rules of a CRD schema, compiled and evaluated the way the
@@ -38,6 +40,9 @@ final class CelRules {
           .enableRegexPartialMatch(true)
           .enableHeterogeneousNumericComparisons(true)
           .build();
+
+  private static final Pattern FIELD_PATH_SEGMENT =
+      Pattern.compile("\\.([A-Za-z_][A-Za-z0-9_-]*)|\\['([^']*)'\\]");
 
   /** String functions whose cost grows with the string: their receiver needs a maxLength. */
   private static final Set<String> STRING_SCANNING =
@@ -134,6 +139,11 @@ final class CelRules {
           CelAbstractSyntaxTree ast = cel.compile(rule).getAst();
           if (!ast.getResultType().equals(SimpleType.BOOL)) {
             problems.add(where + ": rule '" + rule + "' must evaluate to bool");
+            continue;
+          }
+          String fieldPath = text(v, "fieldPath");
+          if (fieldPath != null && !fieldPathExists(schema, fieldPath)) {
+            problems.add(where + ": fieldPath '" + fieldPath + "' names no field of the schema");
             continue;
           }
           CelAbstractSyntaxTree messageAst = null;
@@ -276,6 +286,29 @@ final class CelRules {
       }
     }
     return rule.message() != null ? rule.message() : "failed rule: " + rule.rule();
+  }
+
+  /**
+   * The API server refuses a rule whose fieldPath does not lead to a property of the schema (or to
+   * an entry of a map, written {@code ['key']}).
+   */
+  private static boolean fieldPathExists(JsonNode schema, String fieldPath) {
+    Matcher m = FIELD_PATH_SEGMENT.matcher(fieldPath);
+    JsonNode node = schema;
+    int end = 0;
+    while (m.find() && m.start() == end) {
+      end = m.end();
+      if (m.group(1) != null) {
+        node = node.path("properties").get(m.group(1));
+      } else {
+        node =
+            node.path("additionalProperties").isObject() ? node.get("additionalProperties") : null;
+      }
+      if (node == null) {
+        return false;
+      }
+    }
+    return end == fieldPath.length() && end > 0;
   }
 
   /** fieldPath is relative: {@code .min}, {@code .a.b} or {@code ['key']}. */

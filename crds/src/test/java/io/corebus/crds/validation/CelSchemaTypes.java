@@ -191,7 +191,7 @@ final class CelSchemaTypes {
                 .ifPresent(name -> out.put(name, value(e.getValue(), propertySchema)));
           }
         } else {
-          out.put(e.getKey(), value(e.getValue(), additional != null ? additional : null));
+          out.put(e.getKey(), value(e.getValue(), additional));
         }
       }
       return out;

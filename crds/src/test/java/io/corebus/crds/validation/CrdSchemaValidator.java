@@ -326,7 +326,7 @@ public final class CrdSchemaValidator {
     String field = fieldPath(m.getInstanceLocation());
     JsonNode value = m.getInstanceNode();
     JsonNode keyword = m.getSchemaNode();
-    String shown = value == null ? "null" : value.isTextual() ? value.toString() : value.toString();
+    String shown = String.valueOf(value); // JSON: strings quoted, as kubectl shows them
     String in = field + " in body";
     return switch (m.getType()) {
       case "required" ->

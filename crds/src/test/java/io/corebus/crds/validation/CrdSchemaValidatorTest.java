@@ -112,6 +112,22 @@ class CrdSchemaValidatorTest {
   }
 
   @Test
+  void ruleWhoseFieldPathNamesNoFieldIsRefused() {
+    assertThatThrownBy(
+            () ->
+                crd(
+                    """
+                    type: object
+                    properties:
+                      min: {type: integer}
+                    x-kubernetes-validations:
+                    - rule: "has(self.min)"
+                      fieldPath: .minimum
+                    """))
+        .hasMessageContaining("spec: fieldPath '.minimum' names no field of the schema");
+  }
+
+  @Test
   void iteratingAListWithoutMaxItemsOrScanningAStringWithoutMaxLengthIsFlagged() {
     CrdSchemaValidator unbounded =
         crd(

@@ -2,12 +2,16 @@ package io.corebus.crds.validation;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -38,20 +42,40 @@ public record PluginFixture(String name, String yaml, List<Expectation> expectat
 
   /** Every *.yaml file under a classpath directory, such as {@code plugins/invalid}. */
   public static List<PluginFixture> under(String classpathDirectory) {
-    URL url = PluginFixture.class.getClassLoader().getResource(classpathDirectory);
+    return under(classpathDirectory, PluginFixture.class.getClassLoader());
+  }
+
+  /**
+   * Every *.yaml file under a directory of {@code loader}'s classpath, in a directory or a jar
+   * (such as the crds test-jar).
+   */
+  public static List<PluginFixture> under(String classpathDirectory, ClassLoader loader) {
+    URL url = loader.getResource(classpathDirectory);
     if (url == null) {
       throw new IllegalArgumentException(classpathDirectory + " is not on the classpath");
     }
-    try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
+    try {
+      URI uri = url.toURI();
+      if (!uri.getScheme().equals("jar")) {
+        return readAll(Path.of(uri));
+      }
+      try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
+        return readAll(jar.getPath(classpathDirectory));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  private static List<PluginFixture> readAll(Path directory) throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
       return files
           .filter(f -> f.getFileName().toString().endsWith(".yaml"))
           .sorted()
           .map(PluginFixture::read)
           .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(e);
     }
   }
 
