@@ -73,9 +73,15 @@ final class CommittedCrd {
     return Boolean.getBoolean(UPDATE_PROPERTY);
   }
 
+  /** The nearest directory holding mvnw, from the module (Surefire's basedir) or the cwd (IDEs). */
   static Path repositoryRoot() {
-    // Surefire runs tests in the module directory and sets basedir to it.
-    return Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
+    Path start = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+    for (Path p = start; p != null; p = p.getParent()) {
+      if (Files.exists(p.resolve("mvnw"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no mvnw above " + start + ": where is the repository root?");
   }
 
   static Path path() {
