@@ -61,7 +61,9 @@ public final class BusTopics {
     return namespace;
   }
 
-  /** The topic holding requests for one gRPC service, such as {@code shop.payment.PaymentService}. */
+  /**
+   * The topic holding requests for one gRPC service, such as {@code shop.payment.PaymentService}.
+   */
   public String requests(String service) {
     return topic("rpc", service);
   }

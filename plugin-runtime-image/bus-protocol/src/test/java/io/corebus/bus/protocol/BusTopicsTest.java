@@ -25,8 +25,7 @@ class BusTopicsTest {
 
   @Test
   void namespacesAndInstallationsDoNotShareTopics() {
-    assertThat(BusTopics.forNamespace("other").requests("a.B"))
-        .isNotEqualTo(shop.requests("a.B"));
+    assertThat(BusTopics.forNamespace("other").requests("a.B")).isNotEqualTo(shop.requests("a.B"));
     assertThat(BusTopics.forNamespace("staging", "shop").requests("a.B"))
         .isEqualTo("staging.shop.rpc.a.B");
   }
@@ -38,7 +37,6 @@ class BusTopicsTest {
         .hasMessageContaining("may contain only letters, digits");
     assertThatThrownBy(() -> BusTopics.forNamespace("Shop"))
         .hasMessageContaining("must be a DNS label");
-    assertThatThrownBy(() -> shop.events("e".repeat(240)))
-        .hasMessageContaining("Kafka allows 249");
+    assertThatThrownBy(() -> shop.events("e".repeat(240))).hasMessageContaining("Kafka allows 249");
   }
 }
