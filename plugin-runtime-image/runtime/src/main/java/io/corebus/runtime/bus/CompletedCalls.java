@@ -52,6 +52,11 @@ final class CompletedCalls {
     }
   }
 
+  /** Forgets a call, so a retry executes it again (after a reply that says it did not run). */
+  synchronized void forget(String key) {
+    entries.remove(key);
+  }
+
   synchronized int size() {
     return entries.size();
   }

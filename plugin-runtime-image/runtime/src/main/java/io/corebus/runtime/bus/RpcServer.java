@@ -102,7 +102,13 @@ public final class RpcServer {
                           mine.complete(e == null ? r : Reply.error(Status.fromThrowable(e)))));
       outcome =
           mine.whenComplete(
-              (r, e) -> metrics.requestHandled(method, r.code(), System.nanoTime() - started));
+              (r, e) -> {
+                metrics.requestHandled(method, r.code(), System.nanoTime() - started);
+                if (key != null && r.code() == Status.Code.UNAVAILABLE.value()) {
+                  // UNAVAILABLE means "did not run, try again": let the retry execute.
+                  completed.forget(key);
+                }
+              });
     }
     return outcome.thenCompose(
         r -> sendReply(r, correlationId, replyTo, replyPartition, deadline, method));
