@@ -8,12 +8,29 @@ import java.util.concurrent.TimeUnit;
 /** The bus's Prometheus figures: calls served and made, by method and gRPC status code. */
 public final class BusMetrics {
   private final MeterRegistry registry;
+  private final TelemetryWindow window = new TelemetryWindow();
 
   public BusMetrics(MeterRegistry registry) {
     this.registry = registry;
   }
 
+  /** The counts the runtime publishes as telemetry once a second. */
+  public TelemetryWindow window() {
+    return window;
+  }
+
+  void eventHandled(String type) {
+    window.eventHandled();
+    registry.counter("corebus.events.handled", "type", type).increment();
+  }
+
+  void eventDeadLettered(String type) {
+    window.deadLettered();
+    registry.counter("corebus.events.dead.letters", "type", type).increment();
+  }
+
   void requestHandled(String method, int code, long nanos) {
+    window.requestHandled(code, nanos);
     Timer.builder("corebus.rpc.server.duration")
         .description("Time to handle a call that arrived over the bus")
         .tag("method", method)

@@ -45,6 +45,8 @@ public final class CommittingConsumer implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean joined;
   private volatile Throwable failure;
+  private volatile long lag = -1;
+  private long lagReadNanos;
   private boolean paused;
 
   public CommittingConsumer(
@@ -95,6 +97,7 @@ public final class CommittingConsumer implements AutoCloseable {
         }
         commit(false);
         backpressure();
+        readLag();
       }
     } catch (WakeupException e) {
       // close() woke us up
@@ -139,6 +142,31 @@ public final class CommittingConsumer implements AutoCloseable {
           tracker.finished(record.offset());
           inFlight.decrementAndGet();
         });
+  }
+
+  /** Records waiting in this member's partitions as of its last fetch, or -1 when unknown. */
+  public long lag() {
+    return lag;
+  }
+
+  private void readLag() {
+    long now = System.nanoTime();
+    if (now - lagReadNanos < 1_000_000_000L) {
+      return;
+    }
+    lagReadNanos = now;
+    double sum = 0;
+    boolean any = false;
+    for (var e : consumer.metrics().entrySet()) {
+      if (e.getKey().name().equals("records-lag")
+          && e.getKey().group().equals("consumer-fetch-manager-metrics")
+          && e.getValue().metricValue() instanceof Number n
+          && !Double.isNaN(n.doubleValue())) {
+        sum += n.doubleValue();
+        any = true;
+      }
+    }
+    lag = any ? (long) sum : (consumer.assignment().isEmpty() ? 0 : -1);
   }
 
   private void backpressure() {

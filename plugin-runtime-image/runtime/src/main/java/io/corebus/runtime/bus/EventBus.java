@@ -38,6 +38,7 @@ public final class EventBus {
   private final Executor workers;
   private final ScheduledExecutorService scheduler;
   private final ClassLoader handlerLoader;
+  private final BusMetrics metrics;
   private final Map<String, EventHandler> handlersByTopic = new ConcurrentHashMap<>();
 
   public EventBus(
@@ -48,7 +49,9 @@ public final class EventBus {
       int attempts,
       Executor workers,
       ScheduledExecutorService scheduler,
-      ClassLoader handlerLoader) {
+      ClassLoader handlerLoader,
+      BusMetrics metrics) {
+    this.metrics = metrics;
     this.topics = topics;
     this.producer = producer;
     this.identity = identity;
@@ -140,6 +143,7 @@ public final class EventBus {
     thread.setContextClassLoader(handlerLoader);
     try {
       handler.handle(event);
+      metrics.eventHandled(record.topic());
       done.complete(null);
       return;
     } catch (Exception | LinkageError e) {
@@ -180,6 +184,7 @@ public final class EventBus {
               LOG.warnf(
                   "event %s@%d went to %s after %d failed attempts: %s",
                   record.topic(), record.offset(), dlq, attempts, reason);
+              metrics.eventDeadLettered(record.topic());
               done.complete(null);
             } else {
               retryDeadLetter(record, attempts, reason, done, sendAttempt, e);

@@ -1,5 +1,6 @@
 package io.corebus.runtime.bus;
 
+import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusHeaders;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -43,6 +44,7 @@ public final class RpcServer {
   private final CompletedCalls completed;
   private final Clock clock;
   private final BusMetrics metrics;
+  private final AllowedCallers allowedCallers;
 
   public RpcServer(
       ServiceRegistry registry,
@@ -52,7 +54,9 @@ public final class RpcServer {
       ScheduledExecutorService scheduler,
       java.time.Duration idempotencyWindow,
       Clock clock,
-      BusMetrics metrics) {
+      BusMetrics metrics,
+      AllowedCallers allowedCallers) {
+    this.allowedCallers = allowedCallers;
     this.registry = registry;
     this.producer = producer;
     this.identity = identity;
@@ -84,6 +88,22 @@ public final class RpcServer {
     if (remaining <= 0) {
       metrics.requestExpired(method);
       return CompletableFuture.completedFuture(null);
+    }
+    String caller = Records.header(h, BusHeaders.CALLER);
+    String service = MethodDescriptor.extractFullServiceName(method);
+    if (service != null && !allowedCallers.permits(service, caller)) {
+      metrics.requestHandled(method, Status.Code.PERMISSION_DENIED.value(), 0);
+      Reply denied =
+          Reply.error(
+              Status.PERMISSION_DENIED.withDescription(
+                  "plug-in "
+                      + caller
+                      + " may not call "
+                      + service
+                      + " (allowed: "
+                      + allowedCallers.callersOf(service)
+                      + ")"));
+      return sendReply(denied, correlationId, replyTo, replyPartition, deadline, method);
     }
     String key = Records.header(h, BusHeaders.IDEMPOTENCY_KEY);
     CompletableFuture<Reply> mine = new CompletableFuture<>();

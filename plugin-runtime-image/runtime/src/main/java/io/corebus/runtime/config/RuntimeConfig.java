@@ -55,6 +55,9 @@ public interface RuntimeConfig {
   /** {@value RuntimeContract#ENV_REQUIRES}. */
   Optional<List<String>> requires();
 
+  /** {@value RuntimeContract#ENV_ALLOWED_CALLERS}: service=callerA,callerB;... */
+  Optional<String> allowedCallers();
+
   /** {@value RuntimeContract#ENV_KAFKA_BOOTSTRAP}. */
   String kafkaBootstrap();
 

@@ -1,5 +1,6 @@
 package io.corebus.runtime.host;
 
+import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.plugin.Plugin;
 import io.corebus.runtime.bus.BusChannel;
@@ -12,6 +13,7 @@ import io.corebus.runtime.bus.RequestRoutes;
 import io.corebus.runtime.bus.RpcServer;
 import io.corebus.runtime.bus.RuntimeIdentity;
 import io.corebus.runtime.bus.ServiceRegistry;
+import io.corebus.runtime.bus.TelemetryPublisher;
 import io.corebus.runtime.config.ConfigDirectory;
 import io.corebus.runtime.config.ConfigWatcher;
 import io.corebus.runtime.config.LivePluginConfig;
@@ -22,6 +24,7 @@ import io.corebus.runtime.loader.JarFetcher;
 import io.corebus.runtime.loader.PluginClassLoader;
 import io.corebus.runtime.loader.PluginDiscovery;
 import io.corebus.runtime.loader.PluginLoadException;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
@@ -97,6 +100,7 @@ public class PluginHost {
   private ExecutorService callbacks;
   private ScheduledExecutorService scheduler;
   private BusProbe probe;
+  private TelemetryPublisher telemetry;
 
   public PluginHost(RuntimeConfig config, MeterRegistry meters) {
     this.config = config;
@@ -210,7 +214,8 @@ public class PluginHost {
             bus.eventAttempts(),
             workers,
             scheduler,
-            loader);
+            loader,
+            busMetrics);
 
     LivePluginConfig pluginConfig =
         new LivePluginConfig(readConfigOrEmpty(config.configDir()), loader);
@@ -234,6 +239,12 @@ public class PluginHost {
         new ConfigWatcher(config.configDir(), pluginConfig, config.configPollInterval());
 
     Set<String> served = servedServices(services.serviceNames());
+    AllowedCallers allowedCallers;
+    try {
+      allowedCallers = AllowedCallers.parse(config.allowedCallers().orElse(""));
+    } catch (IllegalArgumentException e) {
+      throw new PluginLoadException("InvalidAllowedCallers", e.getMessage(), e);
+    }
     List<String> consumed = new ArrayList<>();
     if (!served.isEmpty()) {
       RpcServer server =
@@ -245,7 +256,8 @@ public class PluginHost {
               scheduler,
               bus.idempotencyWindow(),
               Clock.systemUTC(),
-              busMetrics);
+              busMetrics,
+              allowedCallers);
       List<String> requestTopics = served.stream().map(topics::requests).sorted().toList();
       requestConsumer =
           new CommittingConsumer(
@@ -260,6 +272,9 @@ public class PluginHost {
               bus.maxInFlight(),
               bus.drainTimeout());
       requestConsumer.start();
+      Gauge.builder("corebus.rpc.server.in.flight", requestConsumer, CommittingConsumer::inFlight)
+          .description("Calls being handled now")
+          .register(meters);
       consumed.addAll(requestTopics);
     }
     Set<String> eventTopics = events.subscribedTopics();
@@ -277,8 +292,28 @@ public class PluginHost {
               bus.maxInFlight(),
               bus.drainTimeout());
       eventConsumer.start();
+      Gauge.builder("corebus.events.in.flight", eventConsumer, CommittingConsumer::inFlight)
+          .description("Events being handled now")
+          .register(meters);
       consumed.addAll(eventTopics);
     }
+    List<CommittingConsumer> consumers = new ArrayList<>();
+    if (requestConsumer != null) {
+      consumers.add(requestConsumer);
+    }
+    if (eventConsumer != null) {
+      consumers.add(eventConsumer);
+    }
+    telemetry =
+        new TelemetryPublisher(
+            topics.telemetry(),
+            producer,
+            identity,
+            config.revision().orElse(""),
+            busMetrics.window(),
+            requestConsumer,
+            consumers);
+    telemetry.start();
     probe = new BusProbe(admin, consumed);
     scheduler.scheduleWithFixedDelay(probe::check, 0, 5, TimeUnit.SECONDS);
     phase = Phase.RUNNING;
@@ -382,6 +417,7 @@ public class PluginHost {
       }
     }
     closeQuietly(configWatcher);
+    closeQuietly(telemetry);
     closeQuietly(replySlot);
     if (producer != null) {
       producer.close(Duration.ofSeconds(5));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.StringValue;
+import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusHeaders;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.localcluster.KafkaBrokerExtension;
@@ -82,7 +83,8 @@ class BusRpcIT {
             scheduler,
             Duration.ofMinutes(5),
             Clock.systemUTC(),
-            new BusMetrics(calleeMeters));
+            new BusMetrics(calleeMeters),
+            AllowedCallers.of(Map.of(EchoService.SERVICE, List.of("caller", "raw"))));
     requests =
         new CommittingConsumer(
             "it-requests",
@@ -187,6 +189,32 @@ class BusRpcIT {
               assertThat(e.getStatus().getDescription()).contains("corebus.test.Nobody");
             });
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aCallerTheServiceDoesNotAllowIsDenied() {
+    BusChannel intruder =
+        new BusChannel(
+            channel.routes,
+            slot,
+            producer,
+            new RuntimeIdentity("it", "intruder", "intruder-0", "1"),
+            Duration.ofSeconds(10),
+            3,
+            scheduler,
+            workers,
+            new BusMetrics(callerMeters));
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    intruder, EchoService.SAY, CallOptions.DEFAULT, StringValue.of("let me in")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+              assertThat(e.getStatus().getDescription())
+                  .contains("intruder may not call corebus.test.Echo");
+            });
   }
 
   @Test
@@ -353,7 +381,8 @@ class BusRpcIT {
             3,
             workers,
             scheduler,
-            getClass().getClassLoader());
+            getClass().getClassLoader(),
+            new BusMetrics(calleeMeters));
     List<Event> received = new CopyOnWriteArrayList<>();
     subscriber.subscribe("it.Good", received::add);
     subscriber.subscribe(
@@ -370,7 +399,8 @@ class BusRpcIT {
             3,
             workers,
             scheduler,
-            getClass().getClassLoader());
+            getClass().getClassLoader(),
+            new BusMetrics(calleeMeters));
 
     try (var consumer =
         new CommittingConsumer(
@@ -402,6 +432,9 @@ class BusRpcIT {
           .isEqualTo(topics.events("it.Bad"));
       assertThat(Records.header(h, BusHeaders.EVENT_SOURCE)).isEqualTo("caller");
     }
+    var handled = calleeMeters.find("corebus.events.dead.letters").counter();
+    assertThat(handled).isNotNull();
+    assertThat(handled.count()).isEqualTo(1.0);
     assertThatThrownBy(() -> publisher.publish("it.NoSuchTopic", new byte[0]))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,

@@ -3,33 +3,30 @@ package io.corebus.runtime.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.StringValue;
 import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.TelemetryReport;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.localcluster.KafkaBrokerExtension;
-import io.corebus.runtime.bus.BusChannel;
-import io.corebus.runtime.bus.BusMetrics;
 import io.corebus.runtime.bus.KafkaSettings;
-import io.corebus.runtime.bus.ReplySlot;
-import io.corebus.runtime.bus.RequestRoutes;
-import io.corebus.runtime.bus.RuntimeIdentity;
 import io.corebus.runtime.loader.Sha256;
 import io.corebus.testplugin.EchoService;
-import io.grpc.CallOptions;
-import io.grpc.stub.ClientCalls;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,12 +74,14 @@ class RuntimeProcessIT {
       throws Exception {
     BusTopics topics = BusTopics.forNamespace("it");
     kafka.broker().createTopic(topics.requests(EchoService.SERVICE), 2);
+    kafka.broker().createTopic(topics.telemetry(), 1);
     Path configDir = tmp.resolve("config");
     Path lifecycle = tmp.resolve("lifecycle.txt");
     kubeletWrites(configDir, Map.of("greeting", "hello", "lifecycle-file", lifecycle.toString()));
 
     try (RuntimeProcess runtime =
-        RuntimeProcess.start("echo-0", env("echo-0", Sha256.of(pluginJar), configDir))) {
+            RuntimeProcess.start("echo-0", env("echo-0", Sha256.of(pluginJar), configDir));
+        BusCaller caller = new BusCaller(kafka.bootstrapServers(), topics, "it-caller-0")) {
       await("readiness")
           .atMost(Duration.ofSeconds(90))
           .pollInterval(Duration.ofMillis(250))
@@ -96,10 +95,17 @@ class RuntimeProcessIT {
           .contains("\"version\": \"1.0.0\"");
       assertThat(Files.readAllLines(lifecycle)).containsExactly("started 1.0.0 {greeting=hello}");
 
-      assertThat(callEchoOverTheBus(topics, "over the bus")).isEqualTo("echo: over the bus");
+      assertThat(caller.say("over the bus")).isEqualTo("echo: over the bus");
       assertThat(runtime.get(RuntimeContract.METRICS_PATH).body())
           .contains(
               "corebus_rpc_server_duration_seconds_count{code=\"OK\",method=\"corebus.test.Echo/Say\"");
+
+      TelemetryReport report = awaitTelemetry(topics, r -> r.requests() >= 1);
+      assertThat(report.plugin()).isEqualTo("echo");
+      assertThat(report.version()).isEqualTo("1.0.0");
+      assertThat(report.errors()).isZero();
+      assertThat(report.lag()).isGreaterThanOrEqualTo(0);
+      assertThat(Arrays.stream(report.latencyCounts()).sum()).isEqualTo(report.requests());
 
       kubeletWrites(
           configDir, Map.of("greeting", "bonjour", "lifecycle-file", lifecycle.toString()));
@@ -107,13 +113,38 @@ class RuntimeProcessIT {
           .atMost(Duration.ofSeconds(15))
           .until(() -> Files.readString(lifecycle).contains("config {greeting=bonjour"));
 
+      // A call still running when SIGTERM arrives is finished and answered before the exit.
+      var inFlight = caller.sayLater("sleep:1500");
+      await("the slow call is being handled")
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () ->
+                  runtime
+                      .get(RuntimeContract.METRICS_PATH)
+                      .body()
+                      .contains("corebus_rpc_server_in_flight 1.0"));
       runtime.process.destroy(); // SIGTERM, as the kubelet sends it
+      assertThat(inFlight.get(15, TimeUnit.SECONDS).getValue()).isEqualTo("echo: sleep:1500");
       assertThat(runtime.process.waitFor(30, TimeUnit.SECONDS))
           .as("exits within the grace period")
           .isTrue();
       List<String> lines = Files.readAllLines(lifecycle);
       assertThat(lines.get(lines.size() - 1)).isEqualTo("stopped");
       assertThat(runtime.output()).contains("runtime drained and stopped");
+    }
+  }
+
+  @Test
+  void theBusProbeFailsWhileAConsumedTopicIsMissingAndPassesOnceItExists() throws Exception {
+    String topic = "corebus.it.rpc.probe.Missing" + UUID.randomUUID().toString().substring(0, 8);
+    try (Admin admin = Admin.create(KafkaSettings.admin(kafka.bootstrapServers(), "probe"))) {
+      BusProbe probe = new BusProbe(admin, List.of(topic));
+      probe.check();
+      assertThat(probe.problem()).contains(topic).contains("do not exist");
+
+      kafka.broker().createTopic(topic, 1);
+      probe.check();
+      assertThat(probe.problem()).isNull();
     }
   }
 
@@ -132,37 +163,33 @@ class RuntimeProcessIT {
     }
   }
 
-  private String callEchoOverTheBus(BusTopics topics, String text) throws Exception {
-    String bootstrap = kafka.bootstrapServers();
-    var scheduler = Executors.newScheduledThreadPool(1);
-    var callbacks = Executors.newCachedThreadPool();
-    try (Admin admin = Admin.create(KafkaSettings.admin(bootstrap, "it-caller"));
-        var producer =
-            new KafkaProducer<byte[], byte[]>(KafkaSettings.producer(bootstrap, "it-caller", 0))) {
-      String slotTopic = topics.replies("it-caller-0");
-      ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
-      try (ReplySlot slot =
-          new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, "it-caller-reply"))) {
-        slot.start();
-        await().atMost(Duration.ofSeconds(30)).until(slot::ready);
-        BusChannel channel =
-            new BusChannel(
-                new RequestRoutes(topics, admin),
-                slot,
-                producer,
-                new RuntimeIdentity("it", "it-caller", "it-caller-0", "1"),
-                Duration.ofSeconds(20),
-                3,
-                scheduler,
-                callbacks,
-                new BusMetrics(new SimpleMeterRegistry()));
-        return ClientCalls.blockingUnaryCall(
-                channel, EchoService.SAY, CallOptions.DEFAULT, StringValue.of(text))
-            .getValue();
-      }
-    } finally {
-      scheduler.shutdownNow();
-      callbacks.shutdownNow();
+  private TelemetryReport awaitTelemetry(BusTopics topics, Predicate<TelemetryReport> wanted) {
+    Map<String, Object> props =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers(),
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "telemetry-reader-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest");
+    List<TelemetryReport> found = new CopyOnWriteArrayList<>();
+    try (var consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topics.telemetry()));
+      await("a telemetry report")
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                  TelemetryReport report = TelemetryReport.fromJson(r.value());
+                  assertThat(r.key()).isEqualTo(report.instance()).isEqualTo("echo-0");
+                  if (wanted.test(report)) {
+                    found.add(report);
+                  }
+                }
+                return !found.isEmpty();
+              });
     }
+    return found.get(0);
   }
 }
