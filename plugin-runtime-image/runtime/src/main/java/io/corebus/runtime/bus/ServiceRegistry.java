@@ -32,6 +32,11 @@ public final class ServiceRegistry {
     return methods.get(fullMethodName);
   }
 
+  /** The definitions of the named services (for the direct gRPC server). */
+  public java.util.List<ServerServiceDefinition> definitions(Set<String> names) {
+    return names.stream().map(services::get).filter(java.util.Objects::nonNull).toList();
+  }
+
   public Set<String> serviceNames() {
     return Set.copyOf(services.keySet());
   }

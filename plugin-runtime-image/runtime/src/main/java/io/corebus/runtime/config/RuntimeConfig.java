@@ -58,6 +58,13 @@ public interface RuntimeConfig {
   /** {@value RuntimeContract#ENV_ALLOWED_CALLERS}: service=callerA,callerB;... */
   Optional<String> allowedCallers();
 
+  /**
+   * Port of the direct gRPC server for hybrid routes ({@link RuntimeContract#GRPC_PORT}); -1 turns
+   * it off.
+   */
+  @WithDefault("9090")
+  int grpcPort();
+
   /** {@value RuntimeContract#ENV_KAFKA_BOOTSTRAP}. */
   String kafkaBootstrap();
 

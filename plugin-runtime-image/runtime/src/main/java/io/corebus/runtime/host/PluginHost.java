@@ -6,6 +6,7 @@ import io.corebus.plugin.Plugin;
 import io.corebus.runtime.bus.BusChannel;
 import io.corebus.runtime.bus.BusMetrics;
 import io.corebus.runtime.bus.CommittingConsumer;
+import io.corebus.runtime.bus.DirectServer;
 import io.corebus.runtime.bus.EventBus;
 import io.corebus.runtime.bus.KafkaSettings;
 import io.corebus.runtime.bus.ReplySlot;
@@ -101,6 +102,7 @@ public class PluginHost {
   private ScheduledExecutorService scheduler;
   private BusProbe probe;
   private TelemetryPublisher telemetry;
+  private DirectServer directServer;
 
   public PluginHost(RuntimeConfig config, MeterRegistry meters) {
     this.config = config;
@@ -277,6 +279,12 @@ public class PluginHost {
           .register(meters);
       consumed.addAll(requestTopics);
     }
+    if (!served.isEmpty() && config.grpcPort() >= 0) {
+      directServer =
+          new DirectServer(config.grpcPort(), services.definitions(served), allowedCallers, workers)
+              .start();
+      LOG.infof("direct gRPC (hybrid routes) on port %d", directServer.port());
+    }
     Set<String> eventTopics = events.subscribedTopics();
     if (!eventTopics.isEmpty()) {
       eventConsumer =
@@ -402,8 +410,14 @@ public class PluginHost {
       boot.interrupt();
     }
     long started = System.nanoTime();
+    if (directServer != null) {
+      directServer.stopAccepting();
+    }
     closeQuietly(requestConsumer);
     closeQuietly(eventConsumer);
+    if (directServer != null) {
+      directServer.awaitStopped(config.bus().drainTimeout());
+    }
     if (plugin != null && (before == Phase.RUNNING || before == Phase.STARTING)) {
       try {
         withLoader(

@@ -3,6 +3,7 @@ package io.corebus.runtime.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.StringValue;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.bus.protocol.TelemetryReport;
 import io.corebus.crds.RuntimeContract;
@@ -10,6 +11,11 @@ import io.corebus.localcluster.KafkaBrokerExtension;
 import io.corebus.runtime.bus.KafkaSettings;
 import io.corebus.runtime.loader.Sha256;
 import io.corebus.testplugin.EchoService;
+import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,10 +58,20 @@ class RuntimeProcessIT {
     env.put(RuntimeContract.ENV_CONFIG_DIR, configDir.toString());
     env.put("COREBUS_TERMINATION_MESSAGE_PATH", tmp.resolve("termination-log").toString());
     env.put("COREBUS_DOWNLOAD_DIR", tmp.resolve("download").toString());
+    env.put("COREBUS_GRPC_PORT", Integer.toString(grpcPort));
     return env;
   }
 
   private int version;
+  private final int grpcPort = freePort();
+
+  private static int freePort() {
+    try (var socket = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   /** Writes a ConfigMap version as the kubelet does: new directory, then swap ..data. */
   private void kubeletWrites(Path dir, Map<String, String> data) throws IOException {
@@ -99,6 +115,24 @@ class RuntimeProcessIT {
       assertThat(runtime.get(RuntimeContract.METRICS_PATH).body())
           .contains(
               "corebus_rpc_server_duration_seconds_count{code=\"OK\",method=\"corebus.test.Echo/Say\"");
+
+      // The same service, directly over gRPC, as hybrid routes reach it.
+      ManagedChannel direct =
+          Grpc.newChannelBuilderForAddress(
+                  "127.0.0.1", grpcPort, InsecureChannelCredentials.create())
+              .build();
+      try {
+        assertThat(
+                ClientCalls.blockingUnaryCall(
+                        direct,
+                        EchoService.SAY,
+                        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                        StringValue.of("direct"))
+                    .getValue())
+            .isEqualTo("echo: direct");
+      } finally {
+        direct.shutdownNow();
+      }
 
       TelemetryReport report = awaitTelemetry(topics, r -> r.requests() >= 1);
       assertThat(report.plugin()).isEqualTo("echo");
