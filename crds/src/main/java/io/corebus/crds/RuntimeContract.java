@@ -33,6 +33,13 @@ public final class RuntimeContract {
   /** Comma-separated full names of the services the plug-in calls. */
   public static final String ENV_REQUIRES = "COREBUS_REQUIRES";
 
+  /**
+   * Who may call which provided service ({@code provides[].allowedCallers}), formatted by
+   * io.corebus.bus.protocol.AllowedCallers: {@code service=callerA,callerB;service2=callerC}.
+   * Services not listed, or an unset variable, admit any caller.
+   */
+  public static final String ENV_ALLOWED_CALLERS = "COREBUS_ALLOWED_CALLERS";
+
   public static final String ENV_KAFKA_BOOTSTRAP = "COREBUS_KAFKA_BOOTSTRAP";
 
   /** Directory holding spec.config, one file per key (a mounted ConfigMap); watched for changes. */

@@ -1,0 +1,143 @@
+package io.corebus.bus.protocol;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The names of every Kafka topic and consumer group of the bus, in one place. The operator creates
+ * topics with these names and the runtime uses them; plug-ins never see them.
+ *
+ * <p>All names of one Corebus installation start with a prefix (default {@value #DEFAULT_PREFIX})
+ * and the Kubernetes namespace, so several namespaces, or installations, can share a Kafka cluster:
+ *
+ * <table>
+ *   <caption>Topics and groups of namespace {@code shop}</caption>
+ *   <tr><th>what</th><th>name</th><th>who creates it</th></tr>
+ *   <tr><td>requests for a service</td><td>{@code corebus.shop.rpc.shop.payment.PaymentService}</td>
+ *       <td>operator (partitions &ge; replicas.max of the provider)</td></tr>
+ *   <tr><td>reply slot of one runtime instance (pod)</td><td>{@code corebus.shop.reply.payment-7d9f-0}</td>
+ *       <td>the runtime at start (idempotent); the operator deletes it with the pod</td></tr>
+ *   <tr><td>events of a type</td><td>{@code corebus.shop.event.shop.order.OrderPlaced}</td><td>operator</td></tr>
+ *   <tr><td>a plug-in's dead letters</td><td>{@code corebus.shop.dlq.payment}</td><td>operator</td></tr>
+ *   <tr><td>runtime telemetry</td><td>{@code corebus.shop.telemetry}</td><td>operator</td></tr>
+ *   <tr><td>route table (compacted)</td><td>{@code corebus.shop.routes}</td><td>operator</td></tr>
+ *   <tr><td>a plug-in's request consumers</td><td>group {@code corebus.shop.payment.rpc}</td><td>-</td></tr>
+ *   <tr><td>a plug-in's event consumers</td><td>group {@code corebus.shop.payment.events}</td><td>-</td></tr>
+ * </table>
+ *
+ * <p>Service names are protobuf full names (letters, digits, '_' and '.') and event types add '-';
+ * all are legal in topic names. Kafka refuses topics that differ only by '.' versus '_' (their
+ * metric names collide), so two such services cannot coexist in one namespace.
+ */
+public final class BusTopics {
+
+  public static final String DEFAULT_PREFIX = "corebus";
+
+  /** Kafka's limit on topic name length. */
+  public static final int MAX_TOPIC_LENGTH = 249;
+
+  private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]+");
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+  private final String prefix;
+  private final String namespace;
+
+  private BusTopics(String prefix, String namespace) {
+    this.prefix = requireLegal("prefix", prefix);
+    this.namespace = requireLabel("namespace", namespace);
+  }
+
+  /** The names used in a namespace, with the default prefix. */
+  public static BusTopics forNamespace(String namespace) {
+    return new BusTopics(DEFAULT_PREFIX, namespace);
+  }
+
+  /** The names used in a namespace by an installation with its own prefix. */
+  public static BusTopics forNamespace(String prefix, String namespace) {
+    return new BusTopics(prefix, namespace);
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  /**
+   * The topic holding requests for one gRPC service, such as {@code shop.payment.PaymentService}.
+   */
+  public String requests(String service) {
+    return topic("rpc", service);
+  }
+
+  /**
+   * The reply slot of one runtime instance: a single-partition topic that only that instance reads.
+   * Callers send the slot's name in every request, so a reply reaches exactly the instance that
+   * waits for it (no fan-out of replies to other pods, no topic per request).
+   */
+  public String replies(String instance) {
+    return topic("reply", requireLegal("instance", instance));
+  }
+
+  /** The topic of one event type, such as {@code shop.order.OrderPlaced}. */
+  public String events(String eventType) {
+    return topic("event", eventType);
+  }
+
+  /** Where a plug-in's events go after their handling failed a bounded number of times. */
+  public String deadLetters(String plugin) {
+    return topic("dlq", requireLabel("plugin", plugin));
+  }
+
+  /** Where every runtime publishes its figures once a second; the operator reads it. */
+  public String telemetry() {
+    return prefix + "." + namespace + ".telemetry";
+  }
+
+  /** The compacted topic where the operator publishes the route of each service. */
+  public String routes() {
+    return prefix + "." + namespace + ".routes";
+  }
+
+  /** The consumer group of a plug-in's request consumers: its replicas share the requests. */
+  public String requestGroup(String plugin) {
+    return prefix + "." + namespace + "." + requireLabel("plugin", plugin) + ".rpc";
+  }
+
+  /** The consumer group of a plug-in's event consumers: each event once per plug-in. */
+  public String eventGroup(String plugin) {
+    return prefix + "." + namespace + "." + requireLabel("plugin", plugin) + ".events";
+  }
+
+  private String topic(String kind, String name) {
+    String topic = prefix + "." + namespace + "." + kind + "." + requireLegal(kind, name);
+    if (topic.length() > MAX_TOPIC_LENGTH) {
+      throw new IllegalArgumentException(
+          "topic name for "
+              + kind
+              + " '"
+              + name
+              + "' would be "
+              + topic.length()
+              + " characters; Kafka allows "
+              + MAX_TOPIC_LENGTH);
+    }
+    return topic;
+  }
+
+  private static String requireLegal(String what, String value) {
+    Objects.requireNonNull(value, what);
+    if (!LEGAL.matcher(value).matches() || value.equals(".") || value.equals("..")) {
+      throw new IllegalArgumentException(
+          what + " '" + value + "' may contain only letters, digits, '.', '_' and '-'");
+    }
+    return value;
+  }
+
+  private static String requireLabel(String what, String value) {
+    Objects.requireNonNull(value, what);
+    if (value.length() > 63 || !DNS_LABEL.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          what + " '" + value + "' must be a DNS label (lower-case letters, digits, '-')");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,42 @@
+package io.corebus.bus.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class BusTopicsTest {
+
+  private final BusTopics shop = BusTopics.forNamespace("shop");
+
+  @Test
+  void namesCarryPrefixNamespaceKindAndName() {
+    assertThat(shop.requests("shop.payment.PaymentService"))
+        .isEqualTo("corebus.shop.rpc.shop.payment.PaymentService");
+    assertThat(shop.replies("payment-7d9f-0")).isEqualTo("corebus.shop.reply.payment-7d9f-0");
+    assertThat(shop.events("shop.order.OrderPlaced"))
+        .isEqualTo("corebus.shop.event.shop.order.OrderPlaced");
+    assertThat(shop.deadLetters("payment")).isEqualTo("corebus.shop.dlq.payment");
+    assertThat(shop.telemetry()).isEqualTo("corebus.shop.telemetry");
+    assertThat(shop.routes()).isEqualTo("corebus.shop.routes");
+    assertThat(shop.requestGroup("payment")).isEqualTo("corebus.shop.payment.rpc");
+    assertThat(shop.eventGroup("payment")).isEqualTo("corebus.shop.payment.events");
+  }
+
+  @Test
+  void namespacesAndInstallationsDoNotShareTopics() {
+    assertThat(BusTopics.forNamespace("other").requests("a.B")).isNotEqualTo(shop.requests("a.B"));
+    assertThat(BusTopics.forNamespace("staging", "shop").requests("a.B"))
+        .isEqualTo("staging.shop.rpc.a.B");
+  }
+
+  @Test
+  void illegalNamesAreRefusedWithTheReason() {
+    assertThatThrownBy(() -> shop.requests("shop/payment"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("may contain only letters, digits");
+    assertThatThrownBy(() -> BusTopics.forNamespace("Shop"))
+        .hasMessageContaining("must be a DNS label");
+    assertThatThrownBy(() -> shop.events("e".repeat(240))).hasMessageContaining("Kafka allows 249");
+  }
+}

@@ -1,0 +1,107 @@
+package io.corebus.runtime.bus;
+
+import io.corebus.bus.protocol.AllowedCallers;
+import io.corebus.bus.protocol.BusHeaders;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The plug-in's services as plain gRPC on the pod's gRPC port, for routes whose transport is
+ * hybrid: the same service implementations as on the bus, the same allowed-callers policy (the
+ * caller names itself in the {@code corebus-caller} metadata key, as on the bus).
+ */
+public final class DirectServer implements AutoCloseable {
+  static final Metadata.Key<String> CALLER =
+      Metadata.Key.of(BusHeaders.CALLER, Metadata.ASCII_STRING_MARSHALLER);
+
+  private final Server server;
+
+  public DirectServer(
+      int port,
+      Collection<ServerServiceDefinition> services,
+      AllowedCallers allowedCallers,
+      Executor executor) {
+    ServerBuilder<?> builder =
+        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).executor(executor);
+    ServerInterceptor policy = new CallerPolicy(allowedCallers);
+    for (ServerServiceDefinition service : services) {
+      builder.addService(ServerInterceptors.intercept(service, policy));
+    }
+    this.server = builder.build();
+  }
+
+  public DirectServer start() throws IOException {
+    server.start();
+    return this;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Stops taking new calls; calls already running go on. */
+  public void stopAccepting() {
+    server.shutdown();
+  }
+
+  /** Waits for running calls up to {@code grace}, then cuts the rest. */
+  public void awaitStopped(Duration grace) {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    awaitStopped(Duration.ofSeconds(5));
+  }
+
+  private static final class CallerPolicy implements ServerInterceptor {
+    private final AllowedCallers allowed;
+
+    CallerPolicy(AllowedCallers allowed) {
+      this.allowed = allowed;
+    }
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+        ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      String service = call.getMethodDescriptor().getServiceName();
+      String caller = headers.get(CALLER);
+      if (!allowed.permits(service, caller)) {
+        call.close(
+            Status.PERMISSION_DENIED.withDescription(
+                "plug-in "
+                    + caller
+                    + " may not call "
+                    + service
+                    + " (allowed: "
+                    + allowed.callersOf(service)
+                    + ")"),
+            new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+      return next.startCall(call, headers);
+    }
+  }
+}

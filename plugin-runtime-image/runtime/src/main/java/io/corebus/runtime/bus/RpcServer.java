@@ -1,0 +1,270 @@
+package io.corebus.runtime.bus;
+
+import io.corebus.bus.protocol.AllowedCallers;
+import io.corebus.bus.protocol.BusHeaders;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayInputStream;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.jboss.logging.Logger;
+
+/**
+ * Handles request records: checks them, drops expired ones, runs the plug-in's service method with
+ * the caller's deadline and trace context, and produces the reply to the caller's reply slot. The
+ * returned future completes when the record is fully processed (reply acknowledged), which is when
+ * its offset may be committed.
+ */
+public final class RpcServer {
+  private static final Logger LOG = Logger.getLogger(RpcServer.class);
+  static final Metadata.Key<String> CALLER_KEY =
+      Metadata.Key.of(BusHeaders.CALLER, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> TRACEPARENT_KEY =
+      Metadata.Key.of(BusHeaders.TRACEPARENT, Metadata.ASCII_STRING_MARSHALLER);
+
+  private final ServiceRegistry registry;
+  private final Producer<byte[], byte[]> producer;
+  private final RuntimeIdentity identity;
+  private final Executor workers;
+  private final ScheduledExecutorService scheduler;
+  private final CompletedCalls completed;
+  private final Clock clock;
+  private final BusMetrics metrics;
+  private final AllowedCallers allowedCallers;
+
+  public RpcServer(
+      ServiceRegistry registry,
+      Producer<byte[], byte[]> producer,
+      RuntimeIdentity identity,
+      Executor workers,
+      ScheduledExecutorService scheduler,
+      java.time.Duration idempotencyWindow,
+      Clock clock,
+      BusMetrics metrics,
+      AllowedCallers allowedCallers) {
+    this.allowedCallers = allowedCallers;
+    this.registry = registry;
+    this.producer = producer;
+    this.identity = identity;
+    this.workers = workers;
+    this.scheduler = scheduler;
+    this.completed = new CompletedCalls(idempotencyWindow, 100_000);
+    this.clock = clock;
+    this.metrics = metrics;
+  }
+
+  /** Processes one request record; never completes exceptionally. */
+  public CompletableFuture<Void> handle(ConsumerRecord<byte[], byte[]> record) {
+    Headers h = record.headers();
+    String correlationId = Records.header(h, BusHeaders.CORRELATION_ID);
+    String replyTo = Records.header(h, BusHeaders.REPLY_TO);
+    String method = Records.header(h, BusHeaders.METHOD);
+    long deadline = Records.longHeader(h, BusHeaders.DEADLINE, -1);
+    int replyPartition = (int) Records.longHeader(h, BusHeaders.REPLY_PARTITION, 0);
+    if (correlationId == null || replyTo == null || method == null || deadline < 0) {
+      // Nobody to answer: count it and move on, losing nothing else.
+      LOG.warnf(
+          "dropping a malformed request at %s-%d@%d: it lacks correlation id, reply slot, method"
+              + " or deadline",
+          record.topic(), record.partition(), record.offset());
+      metrics.requestMalformed();
+      return CompletableFuture.completedFuture(null);
+    }
+    long remaining = deadline - clock.millis();
+    if (remaining <= 0) {
+      metrics.requestExpired(method);
+      return CompletableFuture.completedFuture(null);
+    }
+    String caller = Records.header(h, BusHeaders.CALLER);
+    String service = MethodDescriptor.extractFullServiceName(method);
+    if (service != null && !allowedCallers.permits(service, caller)) {
+      metrics.requestHandled(method, Status.Code.PERMISSION_DENIED.value(), 0);
+      Reply denied =
+          Reply.error(
+              Status.PERMISSION_DENIED.withDescription(
+                  "plug-in "
+                      + caller
+                      + " may not call "
+                      + service
+                      + " (allowed: "
+                      + allowedCallers.callersOf(service)
+                      + ")"));
+      return sendReply(denied, correlationId, replyTo, replyPartition, deadline, method);
+    }
+    String key = Records.header(h, BusHeaders.IDEMPOTENCY_KEY);
+    CompletableFuture<Reply> mine = new CompletableFuture<>();
+    CompletableFuture<Reply> earlier = key == null ? null : completed.claim(key, mine);
+    CompletableFuture<Reply> outcome;
+    if (earlier != null) {
+      metrics.requestDeduplicated(method);
+      outcome = earlier;
+    } else {
+      long started = System.nanoTime();
+      workers.execute(
+          () ->
+              invoke(method, record, remaining)
+                  .whenComplete(
+                      (r, e) ->
+                          mine.complete(e == null ? r : Reply.error(Status.fromThrowable(e)))));
+      outcome =
+          mine.whenComplete(
+              (r, e) -> {
+                metrics.requestHandled(method, r.code(), System.nanoTime() - started);
+                if (key != null && r.code() == Status.Code.UNAVAILABLE.value()) {
+                  // UNAVAILABLE means "did not run, try again": let the retry execute.
+                  completed.forget(key);
+                }
+              });
+    }
+    return outcome.thenCompose(
+        r -> sendReply(r, correlationId, replyTo, replyPartition, deadline, method));
+  }
+
+  private CompletableFuture<Reply> invoke(
+      String fullMethod, ConsumerRecord<byte[], byte[]> record, long remainingMs) {
+    ServerMethodDefinition<?, ?> definition = registry.method(fullMethod);
+    if (definition == null) {
+      return CompletableFuture.completedFuture(
+          Reply.error(
+              Status.UNIMPLEMENTED.withDescription(
+                  "plug-in " + identity.plugin() + " does not implement " + fullMethod)));
+    }
+    return invoke(definition, record, remainingMs);
+  }
+
+  private <ReqT, RespT> CompletableFuture<Reply> invoke(
+      ServerMethodDefinition<ReqT, RespT> definition,
+      ConsumerRecord<byte[], byte[]> record,
+      long remainingMs) {
+    MethodDescriptor<ReqT, RespT> descriptor = definition.getMethodDescriptor();
+    if (descriptor.getType() != MethodDescriptor.MethodType.UNARY) {
+      return CompletableFuture.completedFuture(
+          Reply.error(
+              Status.UNIMPLEMENTED.withDescription(
+                  descriptor.getFullMethodName()
+                      + " is a streaming method; the bus carries unary calls (use a hybrid"
+                      + " route)")));
+    }
+    ReqT request;
+    try {
+      request = descriptor.parseRequest(new ByteArrayInputStream(record.value()));
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(
+          Reply.error(Status.INTERNAL.withDescription("cannot parse the request: " + e)));
+    }
+    Metadata headers = new Metadata();
+    String caller = Records.header(record.headers(), BusHeaders.CALLER);
+    if (caller != null) {
+      headers.put(CALLER_KEY, caller);
+    }
+    String traceparent =
+        TraceContext.validOrNull(Records.header(record.headers(), BusHeaders.TRACEPARENT));
+    if (traceparent != null) {
+      headers.put(TRACEPARENT_KEY, traceparent);
+    }
+    BusServerCall<ReqT, RespT> call = new BusServerCall<>(descriptor);
+    Context.CancellableContext context =
+        Context.ROOT
+            .withValue(TraceContext.TRACEPARENT, traceparent)
+            .withDeadline(Deadline.after(remainingMs, TimeUnit.MILLISECONDS), scheduler);
+    context.addListener(
+        c -> {
+          if (!call.reply().isDone()) {
+            call.cancel();
+            call.reply()
+                .complete(
+                    Reply.error(
+                        Status.DEADLINE_EXCEEDED.withDescription(
+                            "the call's deadline passed while "
+                                + identity.plugin()
+                                + " handled it")));
+          }
+        },
+        Runnable::run);
+    ServerCall.Listener<ReqT> listener;
+    try {
+      listener = Contexts.interceptCall(context, call, headers, definition.getServerCallHandler());
+      listener.onMessage(request);
+      listener.onHalfClose();
+    } catch (StatusRuntimeException e) {
+      call.close(e.getStatus(), new Metadata());
+      listener = null;
+    } catch (RuntimeException | LinkageError e) {
+      LOG.debugf(e, "handler of %s threw", descriptor.getFullMethodName());
+      call.close(
+          Status.UNKNOWN
+              .withDescription(e.getClass().getName() + ": " + e.getMessage())
+              .withCause(e),
+          new Metadata());
+      listener = null;
+    }
+    ServerCall.Listener<ReqT> last = listener;
+    return call.reply()
+        .whenComplete(
+            (r, e) -> {
+              try {
+                if (last != null) {
+                  if (call.isCancelled()) {
+                    last.onCancel();
+                  } else {
+                    last.onComplete();
+                  }
+                }
+              } catch (RuntimeException ignored) {
+                // the outcome is decided
+              } finally {
+                context.cancel(null);
+              }
+            });
+  }
+
+  private CompletableFuture<Void> sendReply(
+      Reply reply,
+      String correlationId,
+      String replyTo,
+      int partition,
+      long deadline,
+      String method) {
+    if (clock.millis() > deadline) {
+      return CompletableFuture.completedFuture(null); // the caller stopped waiting
+    }
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(replyTo, partition, null, reply.body());
+    Headers h = record.headers();
+    Records.put(h, BusHeaders.PROTOCOL, BusHeaders.PROTOCOL_VERSION);
+    Records.put(h, BusHeaders.CORRELATION_ID, correlationId);
+    Records.put(h, BusHeaders.STATUS, Integer.toString(reply.code()));
+    Records.put(h, BusHeaders.STATUS_MESSAGE, reply.message());
+    Records.put(h, BusHeaders.CALLEE, identity.plugin());
+    Records.put(h, BusHeaders.CALLEE_VERSION, identity.version());
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    try {
+      producer.send(
+          record,
+          (md, e) -> {
+            if (e != null) {
+              LOG.warnf("cannot send the reply to %s for %s: %s", replyTo, method, e);
+            }
+            sent.complete(null);
+          });
+    } catch (RuntimeException e) {
+      LOG.warnf("cannot send the reply to %s for %s: %s", replyTo, method, e);
+      sent.complete(null);
+    }
+    return sent;
+  }
+}

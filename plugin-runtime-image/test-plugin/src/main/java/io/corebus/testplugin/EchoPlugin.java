@@ -1,0 +1,65 @@
+package io.corebus.testplugin;
+
+import io.corebus.plugin.Plugin;
+import io.corebus.plugin.PluginContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A plug-in for tests: serves {@link EchoService} and, when its configuration has a {@code
+ * lifecycle-file} key, appends one line per lifecycle step to that file ({@code started 1.0.0},
+ * {@code config {k=v}}, {@code stopped}), so a test in another process can watch it.
+ */
+public final class EchoPlugin implements Plugin {
+  public static final String VERSION = "1.0.0";
+
+  private volatile Path lifecycleFile;
+
+  @Override
+  public void start(PluginContext context) {
+    lifecycleFile = context.config().get("lifecycle-file").map(Path::of).orElse(null);
+    context.registerService(new EchoService());
+    context.config().onChange(config -> record("config " + new TreeMap<>(config)));
+    context.logger().log(System.Logger.Level.INFO, "echo plug-in started");
+    record("started " + VERSION + " " + new TreeMap<>(withoutFile(context.config().asMap())));
+  }
+
+  @Override
+  public void stop() {
+    record("stopped");
+  }
+
+  @Override
+  public String version() {
+    return VERSION;
+  }
+
+  private static Map<String, String> withoutFile(Map<String, String> config) {
+    Map<String, String> m = new TreeMap<>(config);
+    m.remove("lifecycle-file");
+    return m;
+  }
+
+  private void record(String line) {
+    Path file = lifecycleFile;
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.writeString(
+          file,
+          line + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
