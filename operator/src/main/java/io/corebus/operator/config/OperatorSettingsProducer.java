@@ -2,13 +2,14 @@ package io.corebus.operator.config;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
 /** Turns the typed {@link CorebusConfig} into the plain {@link OperatorSettings} record. */
 @ApplicationScoped
 public class OperatorSettingsProducer {
 
   @Produces
-  @ApplicationScoped
+  @Singleton
   OperatorSettings settings(CorebusConfig config) {
     return from(config);
   }
