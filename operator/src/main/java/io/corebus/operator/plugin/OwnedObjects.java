@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -140,10 +141,7 @@ final class OwnedObjects {
       owners.removeIf(o -> Boolean.TRUE.equals(o.getController()));
       owners.add(ours);
     }
-    return new io.fabric8.kubernetes.api.model.ObjectMetaBuilder(meta)
-        .withLabels(labels)
-        .withOwnerReferences(owners)
-        .build();
+    return new ObjectMetaBuilder(meta).withLabels(labels).withOwnerReferences(owners).build();
   }
 
   private static boolean serviceSpecMatches(Service actual, Service desired) {

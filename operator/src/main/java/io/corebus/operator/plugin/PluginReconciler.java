@@ -179,10 +179,8 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
 
     // The peer informer's cache, not the primary cache: when a peer's event wakes this Plugin
     // up, that cache already holds the peer.
-    InformerEventSource<Plugin, Plugin> peers =
-        (InformerEventSource<Plugin, Plugin>)
-            context.eventSourceRetriever().getEventSourceFor(Plugin.class, PEERS);
-    List<Plugin> namespacePlugins = peers.list(plugin.getMetadata().getNamespace()).toList();
+    List<Plugin> namespacePlugins =
+        peers(context).list(plugin.getMetadata().getNamespace()).toList();
     Validation validation = PluginValidator.validate(plugin, namespacePlugins, settings);
     ReplicaCount count = ReplicaCount.of(spec);
     String revision = PluginRevision.of(spec, settings);
@@ -221,6 +219,11 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       control.rescheduleAfter(settings.rolloutRecheck().toMillis());
     }
     return control;
+  }
+
+  private static InformerEventSource<Plugin, Plugin> peers(Context<Plugin> context) {
+    return (InformerEventSource<Plugin, Plugin>)
+        context.eventSourceRetriever().<Plugin>getEventSourceFor(Plugin.class, PEERS);
   }
 
   /** Deletes, then creates, as planned; returns the pods as they are afterwards. */

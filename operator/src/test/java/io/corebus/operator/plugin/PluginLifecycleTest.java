@@ -197,12 +197,122 @@ class PluginLifecycleTest {
   }
 
   @Test
-  void aSinglePodPluginGetsNoDisruptionBudget() {
-    apply(plugin(ns, "single", 1, null));
+  void aDisruptionBudgetExistsOnlyWhileMoreThanOnePodIsAllowed() {
+    Plugin single = plugin(ns, "single", 1, null);
+    single.getSpec().setRollout(new io.corebus.crds.Rollout());
+    single.getSpec().getRollout().setStrategy(io.corebus.crds.RolloutStrategy.HotSwap);
+    apply(single);
     awaitReady("single");
     assertThat(client.services().inNamespace(ns).withName("single").get()).isNotNull();
     assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("single").get())
         .isNull();
+    // Accepted, but said to be rolled as Rolling for now.
+    assertThat(condition(get("single"), Condition.READY).getMessage())
+        .contains("HotSwap is not implemented yet");
+
+    client
+        .resources(Plugin.class)
+        .inNamespace(ns)
+        .withName("single")
+        .edit(
+            p -> {
+              p.getSpec().getReplicas().setMax(3);
+              return p;
+            });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client
+                            .policy()
+                            .v1()
+                            .podDisruptionBudget()
+                            .inNamespace(ns)
+                            .withName("single")
+                            .get())
+                    .isNotNull());
+    client
+        .resources(Plugin.class)
+        .inNamespace(ns)
+        .withName("single")
+        .edit(
+            p -> {
+              p.getSpec().getReplicas().setMax(null);
+              return p;
+            });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client
+                            .policy()
+                            .v1()
+                            .podDisruptionBudget()
+                            .inNamespace(ns)
+                            .withName("single")
+                            .get())
+                    .isNull());
+    assertThat(pods("single")).hasSize(1);
+  }
+
+  @Test
+  void aBadEditFreezesTheRunningPodsUntilItIsFixed() {
+    apply(plugin(ns, "steady", 2, null));
+    awaitReady("steady");
+    Map<String, String> uids =
+        pods("steady").stream()
+            .collect(
+                Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
+
+    client
+        .resources(Plugin.class)
+        .inNamespace(ns)
+        .withName("steady")
+        .edit(
+            p -> {
+              p.getSpec().setVersion("2.0.0");
+              p.getSpec()
+                  .setEnv(List.of(new EnvVar("COREBUS_KAFKA_BOOTSTRAP", "elsewhere:9092", null)));
+              return p;
+            });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              Plugin p = get("steady");
+              assertThat(p.getStatus().getObservedGeneration())
+                  .isEqualTo(p.getMetadata().getGeneration());
+              Condition ready = condition(p, Condition.READY);
+              assertThat(ready.getStatus()).isEqualTo(Condition.FALSE);
+              assertThat(ready.getReason()).isEqualTo(Problem.RESERVED_ENV_NAME);
+              assertThat(ready.getMessage())
+                  .contains("COREBUS_KAFKA_BOOTSTRAP")
+                  .contains("left as they are");
+              assertThat(condition(p, Condition.PROGRESSING).getReason()).isEqualTo("Blocked");
+            });
+    // The running version keeps running: same pods, no new revision.
+    assertThat(
+            pods("steady").stream()
+                .collect(
+                    Collectors.toMap(
+                        p -> p.getMetadata().getName(), p -> p.getMetadata().getUid())))
+        .isEqualTo(uids);
+
+    client
+        .resources(Plugin.class)
+        .inNamespace(ns)
+        .withName("steady")
+        .edit(
+            p -> {
+              p.getSpec().setEnv(List.of());
+              return p;
+            });
+    awaitReady("steady");
+    assertThat(get("steady").getStatus().getVersions())
+        .singleElement()
+        .satisfies(v -> assertThat(v.getVersion()).isEqualTo("2.0.0"));
   }
 
   @Test
@@ -553,8 +663,6 @@ class PluginLifecycleTest {
   void aConvergedPluginCausesNoWritesAndKeepsItsTransitionTimes() {
     apply(plugin(ns, "quiet", 2, 3));
     awaitReady("quiet");
-    // Let the last status write land in the operator's cache.
-    await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ofMillis(500)).until(() -> true);
     Plugin settled = get("quiet");
     Map<String, String> transitions = transitionTimes(settled);
     int reconcilesBefore = operator.reconciles(ns, "quiet");
