@@ -1,0 +1,2 @@
+/** The Corebus Core System: a Kubernetes operator that runs plug-ins. */
+package io.corebus.operator;

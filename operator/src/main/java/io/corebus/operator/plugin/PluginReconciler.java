@@ -1,0 +1,437 @@
+package io.corebus.operator.plugin;
+
+import io.corebus.crds.Condition;
+import io.corebus.crds.Plugin;
+import io.corebus.crds.PluginSpec;
+import io.corebus.crds.PluginStatus;
+import io.corebus.crds.RolloutStrategy;
+import io.corebus.operator.bus.PluginTopics;
+import io.corebus.operator.config.OperatorSettings;
+import io.corebus.operator.metrics.PluginCensus;
+import io.corebus.operator.model.PluginNames;
+import io.corebus.operator.model.PluginPods;
+import io.corebus.operator.model.PluginRevision;
+import io.corebus.operator.model.PodSetPlan;
+import io.corebus.operator.model.PodSetPlan.Removal;
+import io.corebus.operator.model.PodSetPlanner;
+import io.corebus.operator.model.PodState;
+import io.corebus.operator.model.ReplicaCount;
+import io.corebus.operator.status.PluginStatusAggregator;
+import io.corebus.operator.validation.PluginValidator;
+import io.corebus.operator.validation.Validation;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * The Core System's control loop for {@link Plugin}s. Each reconcile, from the informer caches:
+ *
+ * <ol>
+ *   <li>validates the Plugin against the operator's settings and the other Plugins of its namespace
+ *       ({@link PluginValidator}); an invalid Plugin is reported Ready=False and its pods are
+ *       frozen (none created, none deleted: a bad edit never takes a running plug-in down; this
+ *       includes the newer of two providers of one service);
+ *   <li>ensures the ConfigMap, Service and PodDisruptionBudget ({@link OwnedObjects});
+ *   <li>plans the next pod step ({@link PodSetPlanner}) from the pods as they are, counting its own
+ *       unobserved writes ({@link PodExpectations}), and executes it;
+ *   <li>builds the status ({@link PluginStatusAggregator}) and patches it only if it changed.
+ * </ol>
+ *
+ * Progress is event-driven: pod, Service, ConfigMap and PodDisruptionBudget informers (filtered on
+ * the managed-by label) map changes to the owning Plugin, and a second Plugin informer maps a
+ * Plugin's creation, spec change or deletion to the other Plugins of its namespace (for duplicate
+ * providers and unresolved requires). {@code rescheduleAfter} is only a backstop while pods are
+ * still changing. A reconcile with nothing to change makes no write call at all.
+ *
+ * <p>On delete ({@link #cleanup}) pods go first; once none is left, the Service, ConfigMap and
+ * PodDisruptionBudget are deleted, the plug-in's bus topics released, and the finalizer removed.
+ */
+@ControllerConfiguration(
+    name = PluginReconciler.NAME,
+    finalizerName = PluginReconciler.FINALIZER,
+    maxReconciliationInterval =
+        @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
+  private static final Logger LOG = Logger.getLogger(PluginReconciler.class);
+
+  /** Controller name: {@code quarkus.operator-sdk.controllers.plugin.*} configures it. */
+  public static final String NAME = "plugin";
+
+  public static final String FINALIZER = "corebus.io/cleanup";
+
+  static final String PODS = "pods";
+  static final String SERVICES = "services";
+  static final String CONFIG_MAPS = "configmaps";
+  static final String BUDGETS = "poddisruptionbudgets";
+  static final String PEERS = "peer-plugins";
+
+  /** While a deleted Plugin's pods are terminating, look again at least this often. */
+  static final Duration CLEANUP_RECHECK = Duration.ofSeconds(5);
+
+  private final OperatorSettings settings;
+  private final PluginCensus census;
+  private final PluginTopics topics;
+  private final Clock clock;
+  private final PodExpectations expectations;
+  private final PluginEvents events;
+
+  @Inject
+  public PluginReconciler(OperatorSettings settings, PluginCensus census, PluginTopics topics) {
+    this(settings, census, topics, Clock.systemUTC());
+  }
+
+  public PluginReconciler(
+      OperatorSettings settings, PluginCensus census, PluginTopics topics, Clock clock) {
+    this.settings = settings;
+    this.census = census;
+    this.topics = topics;
+    this.clock = clock;
+    this.expectations = new PodExpectations(clock);
+    this.events = new PluginEvents(clock);
+  }
+
+  @Override
+  public List<EventSource<?, Plugin>> prepareEventSources(EventSourceContext<Plugin> context) {
+    List<EventSource<?, Plugin>> sources = new ArrayList<>();
+    sources.add(owned(context, Pod.class, PODS));
+    sources.add(owned(context, Service.class, SERVICES));
+    sources.add(owned(context, ConfigMap.class, CONFIG_MAPS));
+    sources.add(owned(context, PodDisruptionBudget.class, BUDGETS));
+    sources.add(
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Plugin.class, Plugin.class)
+                .withName(PEERS)
+                .withNamespacesInheritedFromController()
+                .withSecondaryToPrimaryMapper(
+                    (Plugin peer) -> otherPluginsInNamespace(context, peer))
+                // Another Plugin matters when it appears, goes, or changes its spec (what it
+                // provides and requires); its status updates do not.
+                .withOnUpdateFilter(
+                    (Plugin newer, Plugin older) ->
+                        !Objects.equals(
+                                newer.getMetadata().getGeneration(),
+                                older.getMetadata().getGeneration())
+                            || !Objects.equals(
+                                newer.getMetadata().getDeletionTimestamp(),
+                                older.getMetadata().getDeletionTimestamp()))
+                .build(),
+            context));
+    return sources;
+  }
+
+  private static <R extends HasMetadata> InformerEventSource<R, Plugin> owned(
+      EventSourceContext<Plugin> context, Class<R> type, String name) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(type, Plugin.class)
+            .withName(name)
+            .withNamespacesInheritedFromController()
+            .withLabelSelector(PluginNames.MANAGED_BY_SELECTOR)
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(Plugin.class))
+            .build(),
+        context);
+  }
+
+  private static Set<ResourceID> otherPluginsInNamespace(
+      EventSourceContext<Plugin> context, Plugin peer) {
+    String ns = peer.getMetadata().getNamespace();
+    return context
+        .getPrimaryCache()
+        .list(ns)
+        .filter(p -> !p.getMetadata().getName().equals(peer.getMetadata().getName()))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  @Override
+  public UpdateControl<Plugin> reconcile(Plugin plugin, Context<Plugin> context) {
+    String key = key(plugin);
+    PluginSpec spec = plugin.getSpec();
+    KubernetesClient client = context.getClient();
+
+    // The peer informer's cache, not the primary cache: when a peer's event wakes this Plugin
+    // up, that cache already holds the peer.
+    List<Plugin> namespacePlugins =
+        peers(context).list(plugin.getMetadata().getNamespace()).toList();
+    Validation validation = PluginValidator.validate(plugin, namespacePlugins, settings);
+    ReplicaCount count = ReplicaCount.of(spec);
+    String revision = PluginRevision.of(spec, settings);
+    List<Pod> pods = expectations.view(key, List.copyOf(context.getSecondaryResources(Pod.class)));
+
+    PodSetPlan plan;
+    if (validation.valid()) {
+      OwnedObjects.ensure(
+          plugin,
+          client,
+          context.getSecondaryResource(ConfigMap.class),
+          context.getSecondaryResource(Service.class),
+          context.getSecondaryResource(PodDisruptionBudget.class),
+          count.wantsDisruptionBudget());
+      plan = PodSetPlanner.plan(pods, count.desired(), revision);
+      pods = execute(plugin, revision, count, pods, plan, client);
+    } else {
+      plan = new PodSetPlan(List.of(), List.of(), PodSetPlan.Phase.STABLE, List.of());
+    }
+
+    PluginStatus next =
+        PluginStatusAggregator.of(plugin, clock.instant())
+            .note(count.note())
+            .note(strategyNote(spec))
+            .observe(validation, count, revision, pods, plan)
+            .build();
+    recordTransitions(plugin, next, validation, client);
+    census.record(key, Condition.TRUE.equals(next.condition(Condition.READY).getStatus()));
+
+    if (!Objects.equals(plugin.getStatus(), next)) {
+      writeStatus(plugin, context, next);
+    }
+    UpdateControl<Plugin> control = UpdateControl.noUpdate();
+    if (validation.valid() && plan.phase() != PodSetPlan.Phase.STABLE) {
+      // Pod events drive the rollout; this only guards against a lost event.
+      control.rescheduleAfter(settings.rolloutRecheck().toMillis());
+    }
+    return control;
+  }
+
+  private static InformerEventSource<Plugin, Plugin> peers(Context<Plugin> context) {
+    return (InformerEventSource<Plugin, Plugin>)
+        context.eventSourceRetriever().<Plugin>getEventSourceFor(Plugin.class, PEERS);
+  }
+
+  /** Deletes, then creates, as planned; returns the pods as they are afterwards. */
+  private List<Pod> execute(
+      Plugin plugin,
+      String revision,
+      ReplicaCount count,
+      List<Pod> pods,
+      PodSetPlan plan,
+      KubernetesClient client) {
+    String key = key(plugin);
+    String ns = plugin.getMetadata().getNamespace();
+    List<Pod> after = new ArrayList<>(pods);
+    for (Removal removal : plan.delete()) {
+      Pod pod = removal.pod();
+      String name = pod.getMetadata().getName();
+      client.pods().inNamespace(ns).withName(name).delete();
+      expectations.deleted(key, pod);
+      after.removeIf(p -> p.getMetadata().getName().equals(name));
+      switch (removal.why()) {
+        case FINISHED ->
+            events.warning(
+                client,
+                plugin,
+                PluginEvents.POD_FAILED,
+                "Pod "
+                    + name
+                    + " is "
+                    + pod.getStatus().getPhase()
+                    + "; deleted it, ordinal "
+                    + PodState.ordinal(pod)
+                    + " is created again");
+        case SURPLUS ->
+            events.normal(
+                client,
+                plugin,
+                PluginEvents.POD_DELETED,
+                "Deleted pod " + name + ": " + count.desired() + " pod(s) desired");
+        case REPLACED ->
+            events.normal(
+                client,
+                plugin,
+                PluginEvents.POD_REPLACED,
+                "Deleted pod "
+                    + name
+                    + " of revision "
+                    + PodState.revision(pod)
+                    + ": revision "
+                    + revision
+                    + " has taken its place");
+      }
+    }
+    boolean rolloutStarts =
+        plan.phase() == PodSetPlan.Phase.ROLLING
+            && !plan.create().isEmpty()
+            && pods.stream().noneMatch(p -> revision.equals(PodState.revision(p)));
+    if (rolloutStarts) {
+      events.normal(
+          client,
+          plugin,
+          PluginEvents.ROLLOUT_STARTED,
+          "Rolling out revision "
+              + revision
+              + " (version "
+              + plugin.getSpec().getVersion()
+              + ") one pod at a time");
+    }
+    for (int ordinal : plan.create()) {
+      Pod desired = PluginPods.desired(plugin, revision, ordinal, settings);
+      Pod created = Creations.create(client, desired, plugin.getMetadata().getUid());
+      expectations.created(key, created);
+      after.add(created);
+      events.normal(
+          client,
+          plugin,
+          PluginEvents.POD_CREATED,
+          "Created pod "
+              + created.getMetadata().getName()
+              + " (version "
+              + plugin.getSpec().getVersion()
+              + ", revision "
+              + revision
+              + ")");
+    }
+    return after;
+  }
+
+  /** Events for status changes people care about: a rollout ending, the Plugin turning invalid. */
+  private void recordTransitions(
+      Plugin plugin, PluginStatus next, Validation validation, KubernetesClient client) {
+    PluginStatus before = plugin.getStatus();
+    Condition progressingBefore = before == null ? null : before.condition(Condition.PROGRESSING);
+    Condition progressing = next.condition(Condition.PROGRESSING);
+    if (progressingBefore != null
+        && PluginStatusAggregator.ROLLING_UPDATE.equals(progressingBefore.getReason())
+        && PluginStatusAggregator.COMPLETE.equals(progressing.getReason())) {
+      events.normal(
+          client,
+          plugin,
+          PluginEvents.ROLLOUT_FINISHED,
+          "Rollout finished: " + progressing.getMessage());
+    }
+    Condition readyBefore = before == null ? null : before.condition(Condition.READY);
+    Condition ready = next.condition(Condition.READY);
+    if (!validation.valid()
+        && (readyBefore == null
+            || !Objects.equals(readyBefore.getReason(), ready.getReason())
+            || !Objects.equals(readyBefore.getMessage(), ready.getMessage()))) {
+      events.warning(client, plugin, PluginEvents.VALIDATION_FAILED, ready.getMessage());
+    }
+  }
+
+  private static String strategyNote(PluginSpec spec) {
+    RolloutStrategy strategy =
+        spec.getRollout() == null || spec.getRollout().getStrategy() == null
+            ? RolloutStrategy.Rolling
+            : spec.getRollout().getStrategy();
+    // Canary and HotSwap need the bus's weighted routing and the runtime's in-place reload,
+    // which come later; until then a new version is rolled out as Rolling.
+    return strategy == RolloutStrategy.Rolling
+        ? null
+        : "rollout strategy " + strategy + " is not implemented yet: versions roll as Rolling";
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Plugin> updateErrorStatus(
+      Plugin plugin, Context<Plugin> context, Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    PluginStatus next =
+        PluginStatusAggregator.of(plugin, clock.instant()).reconcileFailed(message).build();
+    if (Objects.equals(plugin.getStatus(), next)) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    events.warning(context.getClient(), plugin, PluginEvents.RECONCILE_FAILED, message);
+    try {
+      writeStatus(plugin, context, next);
+    } catch (RuntimeException statusError) {
+      LOG.debugf(statusError, "%s: could not record the failure in status", key(plugin));
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /**
+   * Writes the whole status with one JSON Patch {@code add /status} on the status subresource (an
+   * "add" replaces an existing member, so it works whether or not a status is stored yet; JOSDK's
+   * diff-based patch fails on a Plugin stored without status, and a merge patch would merge the
+   * condition lists on the mock API server). The result goes into the operator's cache so the next
+   * reconcile compares against what was just written.
+   */
+  private static void writeStatus(Plugin plugin, Context<Plugin> context, PluginStatus next) {
+    KubernetesClient client = context.getClient();
+    String patch =
+        "[{\"op\":\"add\",\"path\":\"/status\",\"value\":"
+            + client.getKubernetesSerialization().asJson(next)
+            + "}]";
+    Plugin updated =
+        client
+            .resources(Plugin.class)
+            .inNamespace(plugin.getMetadata().getNamespace())
+            .withName(plugin.getMetadata().getName())
+            .subresource("status")
+            .patch(PatchContext.of(PatchType.JSON), patch);
+    context
+        .eventSourceRetriever()
+        .getControllerEventSource()
+        .handleRecentResourceUpdate(ResourceID.fromResource(plugin), updated, plugin);
+  }
+
+  @Override
+  public DeleteControl cleanup(Plugin plugin, Context<Plugin> context) {
+    String key = key(plugin);
+    String ns = plugin.getMetadata().getNamespace();
+    KubernetesClient client = context.getClient();
+
+    // Read from the API server, not the cache: nothing may be left behind.
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(ns)
+            .withLabels(PluginNames.selectorLabels(plugin))
+            .list()
+            .getItems();
+    if (!pods.isEmpty()) {
+      for (Pod pod : pods) {
+        if (!PodState.isTerminating(pod)) {
+          client.pods().inNamespace(ns).withName(pod.getMetadata().getName()).delete();
+        }
+      }
+      LOG.infof("%s: waiting for %d pod(s) to go before releasing the Plugin", key, pods.size());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(CLEANUP_RECHECK.toMillis());
+    }
+    client.services().inNamespace(ns).withName(PluginNames.service(plugin)).delete();
+    client
+        .policy()
+        .v1()
+        .podDisruptionBudget()
+        .inNamespace(ns)
+        .withName(PluginNames.podDisruptionBudget(plugin))
+        .delete();
+    client.configMaps().inNamespace(ns).withName(PluginNames.configMap(plugin)).delete();
+    topics.release(plugin);
+    expectations.forget(key);
+    census.forget(key);
+    LOG.infof("%s: cleaned up", key);
+    return DeleteControl.defaultDelete();
+  }
+
+  private static String key(Plugin plugin) {
+    return plugin.getMetadata().getNamespace() + "/" + plugin.getMetadata().getName();
+  }
+}

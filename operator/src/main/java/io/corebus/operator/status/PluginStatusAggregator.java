@@ -1,0 +1,289 @@
+package io.corebus.operator.status;
+
+import io.corebus.crds.Condition;
+import io.corebus.crds.Plugin;
+import io.corebus.crds.PluginStatus;
+import io.corebus.crds.VersionStatus;
+import io.corebus.operator.model.PluginNames;
+import io.corebus.operator.model.PodSetPlan;
+import io.corebus.operator.model.PodState;
+import io.corebus.operator.model.ReplicaCount;
+import io.corebus.operator.validation.Validation;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Builds a Plugin's status in one place (Keycloak's habit). Three fixed conditions, Ready,
+ * Progressing and Degraded, always present; a condition's lastTransitionTime moves only when its
+ * status flips; observedGeneration is always the spec's generation; fields written by other parts
+ * of the operator (telemetry) are carried over. Comparing the result with the current status with
+ * {@code equals} tells whether a status write is needed at all.
+ */
+public final class PluginStatusAggregator {
+
+  public static final String PODS_READY = "PodsReady";
+  public static final String PODS_NOT_READY = "PodsNotReady";
+  public static final String ROLLING_UPDATE = "RollingUpdate";
+  public static final String SCALING = "Scaling";
+  public static final String COMPLETE = "Complete";
+  public static final String BLOCKED = "Blocked";
+  public static final String UNRESOLVED_REQUIRES = "UnresolvedRequires";
+  public static final String AS_EXPECTED = "AsExpected";
+  public static final String RECONCILE_FAILED = "ReconcileFailed";
+
+  private static final List<String> TYPES =
+      List.of(Condition.READY, Condition.PROGRESSING, Condition.DEGRADED);
+
+  private final Plugin plugin;
+  private final PluginStatus previous;
+  private final Instant now;
+  private final Map<String, Condition> conditions = new LinkedHashMap<>();
+  private final List<String> notes = new ArrayList<>();
+  private boolean podsObserved;
+  private int replicas;
+  private int readyReplicas;
+  private String updateRevision;
+  private List<VersionStatus> versions = List.of();
+
+  private PluginStatusAggregator(Plugin plugin, Instant now) {
+    this.plugin = plugin;
+    this.previous = plugin.getStatus() == null ? new PluginStatus() : plugin.getStatus();
+    this.now = now;
+  }
+
+  public static PluginStatusAggregator of(Plugin plugin, Instant now) {
+    return new PluginStatusAggregator(plugin, now);
+  }
+
+  /** Something the user should know that is not an error, appended to the Ready message. */
+  public PluginStatusAggregator note(String note) {
+    if (note != null) {
+      notes.add(note);
+    }
+    return this;
+  }
+
+  /**
+   * The normal path: conditions from the validation, the pods as they are after this reconcile's
+   * actions, and the plan's phase.
+   */
+  public PluginStatusAggregator observe(
+      Validation validation, ReplicaCount count, String revision, List<Pod> pods, PodSetPlan plan) {
+    pods(pods, revision);
+    String version = plugin.getSpec().getVersion();
+    if (!validation.unresolvedRequires().isEmpty()) {
+      note(
+          "requires not provided in this namespace yet: "
+              + String.join(", ", validation.unresolvedRequires()));
+    }
+
+    if (!validation.valid()) {
+      String kept =
+          replicas == 0 ? "" : "; its " + replicas + " existing pod(s) are left as they are";
+      set(Condition.READY, false, validation.reason(), validation.message() + kept);
+      set(
+          Condition.PROGRESSING,
+          false,
+          BLOCKED,
+          "no pod changes until the Plugin is fixed (see Ready)");
+      set(
+          Condition.DEGRADED,
+          true,
+          validation.reason(),
+          "the Plugin cannot run as written (see Ready)");
+      return this;
+    }
+
+    int desired = count.desired();
+    String readyText = readyReplicas + "/" + desired + " pods ready";
+    if (readyReplicas >= desired) {
+      set(Condition.READY, true, PODS_READY, readyText);
+    } else {
+      set(Condition.READY, false, PODS_NOT_READY, readyText);
+    }
+
+    long updated = pods.stream().filter(p -> revision.equals(PodState.revision(p))).count();
+    switch (plan.phase()) {
+      case ROLLING -> {
+        String waiting =
+            plan.waitingFor().isEmpty()
+                ? ""
+                : ", waiting for " + String.join(", ", plan.waitingFor()) + " to become Ready";
+        set(
+            Condition.PROGRESSING,
+            true,
+            ROLLING_UPDATE,
+            "rolling out revision "
+                + revision
+                + " (version "
+                + version
+                + "): "
+                + updated
+                + " of "
+                + desired
+                + " pods updated"
+                + waiting);
+      }
+      case SCALING ->
+          set(
+              Condition.PROGRESSING,
+              true,
+              SCALING,
+              "scaling to "
+                  + desired
+                  + " pods at revision "
+                  + revision
+                  + ": "
+                  + updated
+                  + " exist, "
+                  + readyReplicas
+                  + " ready");
+      case STABLE ->
+          set(
+              Condition.PROGRESSING,
+              false,
+              COMPLETE,
+              desired + " pods at revision " + revision + " (version " + version + ")");
+    }
+
+    if (!validation.unresolvedRequires().isEmpty()) {
+      set(
+          Condition.DEGRADED,
+          true,
+          UNRESOLVED_REQUIRES,
+          "no Plugin in namespace "
+              + plugin.getMetadata().getNamespace()
+              + " provides "
+              + String.join(", ", validation.unresolvedRequires())
+              + "; calls to them fail until one does");
+    } else {
+      set(Condition.DEGRADED, false, AS_EXPECTED, "nothing is degraded");
+    }
+    return this;
+  }
+
+  /** The reconcile itself failed (API error...): Degraded says so, the rest stays as it was. */
+  public PluginStatusAggregator reconcileFailed(String message) {
+    set(Condition.DEGRADED, true, RECONCILE_FAILED, message);
+    return this;
+  }
+
+  private void pods(List<Pod> pods, String revision) {
+    podsObserved = true;
+    updateRevision = revision;
+    List<Pod> live =
+        pods.stream().filter(p -> !PodState.isTerminating(p) && !PodState.isFinished(p)).toList();
+    replicas = live.size();
+    readyReplicas = (int) live.stream().filter(PodState::isReady).count();
+
+    Map<String, List<Pod>> byRevision = new TreeMap<>();
+    for (Pod p : live) {
+      byRevision
+          .computeIfAbsent(Objects.toString(PodState.revision(p), ""), r -> new ArrayList<>())
+          .add(p);
+    }
+    List<VersionStatus> out = new ArrayList<>();
+    for (Map.Entry<String, List<Pod>> e : byRevision.entrySet()) {
+      List<Pod> revPods = e.getValue();
+      int ready = (int) revPods.stream().filter(PodState::isReady).count();
+      out.add(
+          new VersionStatus(
+              PodState.version(revPods.get(0)), e.getKey(), revPods.size(), ready, 0));
+    }
+    // Requests are load-balanced over the Ready consumers of a plug-in, so each version's share
+    // is its share of Ready pods (largest remainder, so the weights add up to 100).
+    if (readyReplicas > 0) {
+      int assigned = 0;
+      List<double[]> remainders = new ArrayList<>();
+      for (int i = 0; i < out.size(); i++) {
+        double exact = 100.0 * out.get(i).getReadyReplicas() / readyReplicas;
+        int floor = (int) Math.floor(exact);
+        out.get(i).setWeight(floor);
+        assigned += floor;
+        remainders.add(new double[] {exact - floor, i});
+      }
+      remainders.sort(Comparator.comparingDouble((double[] r) -> r[0]).reversed());
+      for (int k = 0; k < 100 - assigned; k++) {
+        VersionStatus v = out.get((int) remainders.get(k % remainders.size())[1]);
+        v.setWeight(v.getWeight() + 1);
+      }
+    }
+    // The current revision first, then the others.
+    out.sort(
+        Comparator.comparing((VersionStatus v) -> !revision.equals(v.getRevision()))
+            .thenComparing(VersionStatus::getRevision));
+    versions = out;
+  }
+
+  private void set(String type, boolean status, String reason, String message) {
+    conditions.put(
+        type, new Condition(type, status ? Condition.TRUE : Condition.FALSE, reason, message));
+  }
+
+  public PluginStatus build() {
+    PluginStatus s = new PluginStatus();
+    Long generation = plugin.getMetadata().getGeneration();
+    s.setObservedGeneration(generation);
+
+    if (conditions.containsKey(Condition.READY) && !notes.isEmpty()) {
+      Condition ready = conditions.get(Condition.READY);
+      ready.setMessage(ready.getMessage() + ". " + String.join(". ", notes));
+    }
+    List<Condition> out = new ArrayList<>();
+    for (String type : TYPES) {
+      Condition before = previous.condition(type);
+      Condition c = conditions.get(type);
+      if (c == null) {
+        c =
+            before == null
+                ? new Condition(type, Condition.UNKNOWN, "Reconciling", "not computed yet")
+                : copy(before);
+      }
+      boolean flipped = before == null || !Objects.equals(before.getStatus(), c.getStatus());
+      c.setLastTransitionTime(
+          flipped || before.getLastTransitionTime() == null
+              ? timestamp(now)
+              : before.getLastTransitionTime());
+      c.setObservedGeneration(generation);
+      out.add(c);
+    }
+    s.setConditions(out);
+
+    if (podsObserved) {
+      s.setReplicas(replicas);
+      s.setReadyReplicas(readyReplicas);
+      s.setUpdateRevision(updateRevision);
+      s.setVersions(new ArrayList<>(versions));
+    } else {
+      s.setReplicas(previous.getReplicas());
+      s.setReadyReplicas(previous.getReadyReplicas());
+      s.setUpdateRevision(previous.getUpdateRevision());
+      s.setVersions(previous.getVersions());
+    }
+    s.setSelector(PluginNames.selector(plugin));
+
+    s.setQps(previous.getQps());
+    s.setLag(previous.getLag());
+    s.setP99LatencyMs(previous.getP99LatencyMs());
+    s.setErrorRate(previous.getErrorRate());
+    s.setLastScaleTime(previous.getLastScaleTime());
+    return s;
+  }
+
+  private static Condition copy(Condition c) {
+    return new Condition(c.getType(), c.getStatus(), c.getReason(), c.getMessage());
+  }
+
+  static String timestamp(Instant instant) {
+    return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+  }
+}

@@ -1,0 +1,77 @@
+package io.corebus.operator.testing;
+
+import io.corebus.operator.bus.PluginTopics;
+import io.corebus.operator.config.OperatorSettings;
+import io.corebus.operator.metrics.PluginCensus;
+import io.corebus.operator.plugin.PluginReconciler;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The operator's reconciler run by a plain Java Operator SDK {@link Operator} against the mock API
+ * server, so a test can stop it and start another one (a restart) at will. Counts finished
+ * reconciles per Plugin through JOSDK's metrics hook.
+ */
+public final class RunningOperator implements AutoCloseable {
+  private final Operator operator;
+  private final KubernetesClient client;
+  private final Map<String, AtomicInteger> reconciles = new ConcurrentHashMap<>();
+  private final PluginCensus census = new PluginCensus(new SimpleMeterRegistry());
+
+  private RunningOperator(MockCluster cluster, OperatorSettings settings) {
+    client = cluster.newOperatorClient();
+    Metrics counter =
+        new Metrics() {
+          @Override
+          public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
+            reconciles
+                .computeIfAbsent(
+                    key(resource.getMetadata().getNamespace(), resource.getMetadata().getName()),
+                    k -> new AtomicInteger())
+                .incrementAndGet();
+          }
+        };
+    operator =
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .withCloseClientOnStop(true)
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withSSABasedCreateUpdateMatchForDependentResources(false)
+                    .withMetrics(counter)
+                    .withCacheSyncTimeout(Duration.ofSeconds(30))
+                    .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
+    operator.register(new PluginReconciler(settings, census, PluginTopics.NONE));
+    operator.start();
+  }
+
+  public static RunningOperator start(MockCluster cluster, OperatorSettings settings) {
+    return new RunningOperator(cluster, settings);
+  }
+
+  /** Reconciles finished for a Plugin so far. */
+  public int reconciles(String namespace, String plugin) {
+    AtomicInteger n = reconciles.get(key(namespace, plugin));
+    return n == null ? 0 : n.get();
+  }
+
+  public PluginCensus census() {
+    return census;
+  }
+
+  private static String key(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+  }
+}
