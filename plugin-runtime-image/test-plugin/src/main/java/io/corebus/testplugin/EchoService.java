@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Inputs steer the outcome, for tests: {@code fail:CODE:text} answers with that gRPC status,
  * {@code throw:text} throws an IllegalStateException, {@code sleep:MILLIS} answers after a pause,
- * {@code count} answers with how many times {@code count} was executed; anything else is echoed as
- * {@code echo: <input>}.
+ * {@code count} answers with how many times {@code count} was executed, {@code once:ID} appends
+ * {@code ID} as a line to the execution log (when the plug-in has one) before answering, so a test
+ * can count how often each request ran across replicas and kills; anything else is echoed as {@code
+ * echo: <input>}.
  */
 public final class EchoService implements BindableService {
   public static final String SERVICE = "corebus.test.Echo";
@@ -31,6 +33,16 @@ public final class EchoService implements BindableService {
           .build();
 
   private final AtomicInteger counted = new AtomicInteger();
+  private final ExecutionLog executions;
+
+  public EchoService() {
+    this(null);
+  }
+
+  /** With a log of {@code once:} executions, or null for none. */
+  public EchoService(ExecutionLog executions) {
+    this.executions = executions;
+  }
 
   @Override
   public ServerServiceDefinition bindService() {
@@ -58,6 +70,9 @@ public final class EchoService implements BindableService {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (in.startsWith("once:") && executions != null) {
+      executions.record(in.substring(5));
     }
     String out = in.equals("count") ? Integer.toString(counted.incrementAndGet()) : "echo: " + in;
     response.onNext(StringValue.of(out));

@@ -68,6 +68,15 @@ final class BusCaller implements AutoCloseable {
         .getValue();
   }
 
+  ListenableFuture<StringValue> sayLater(String text, Duration deadline) {
+    return ClientCalls.futureUnaryCall(
+        channel.newCall(
+            EchoService.SAY,
+            CallOptions.DEFAULT.withDeadlineAfter(
+                deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)),
+        StringValue.of(text));
+  }
+
   ListenableFuture<StringValue> sayLater(String text) {
     return ClientCalls.futureUnaryCall(
         channel.newCall(EchoService.SAY, CallOptions.DEFAULT), StringValue.of(text));
