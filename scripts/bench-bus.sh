@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ${MVN:-./mvnw} -B -ntp -q -pl it/benchmarks -am package -DskipTests
-exec java -Xmx512m -jar it/benchmarks/target/corebus-benchmarks.jar "$@"
+exec java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -jar it/benchmarks/target/corebus-benchmarks.jar "$@"

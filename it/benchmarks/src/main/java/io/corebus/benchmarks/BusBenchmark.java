@@ -93,11 +93,13 @@ public final class BusBenchmark {
     System.exit(0);
   }
 
-  private static final Logger KAFKA_LOG = Logger.getLogger("org.apache.kafka");
+  /** Held so the level sticks (loggers are weakly referenced). */
+  private static Logger kafkaLog;
 
   static Report run(BenchmarkOptions o, PrintStream out) throws Exception {
     o.check();
-    KAFKA_LOG.setLevel(Level.WARNING);
+    kafkaLog = Logger.getLogger("org.apache.kafka");
+    kafkaLog.setLevel(Level.WARNING);
     String machine = machine();
     out.println("Corebus bus benchmark, " + Instant.now());
     out.println(machine);

@@ -2,6 +2,7 @@ package io.corebus.runtime.bus;
 
 import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusHeaders;
+import io.corebus.plugin.CallInfo;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
@@ -120,17 +121,18 @@ public final class DirectServer implements AutoCloseable {
     }
   }
 
-  /** Puts the caller's traceparent in the handler's context, as the bus does. */
+  /** Puts the caller's trace context, name and idempotency key in the handler's context. */
   private static final class TraceParent implements ServerInterceptor {
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-      String traceparent = TraceContext.validOrNull(headers.get(TRACEPARENT));
-      if (traceparent == null) {
-        return next.startCall(call, headers);
-      }
-      return Contexts.interceptCall(
-          Context.current().withValue(TraceContext.TRACEPARENT, traceparent), call, headers, next);
+      Context context =
+          Context.current()
+              .withValue(
+                  TraceContext.TRACEPARENT, TraceContext.validOrNull(headers.get(TRACEPARENT)))
+              .withValue(CallInfo.IDEMPOTENCY_KEY, headers.get(IDEMPOTENCY_KEY))
+              .withValue(CallInfo.CALLER, headers.get(CALLER));
+      return Contexts.interceptCall(context, call, headers, next);
     }
   }
 

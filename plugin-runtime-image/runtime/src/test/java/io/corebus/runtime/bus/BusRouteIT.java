@@ -307,6 +307,7 @@ class BusRouteIT {
 
     assertThat(handled(meters1, "direct")).isEqualTo(directBefore + 20);
     assertThat(handled(meters1, "bus")).isEqualTo(busBefore);
+    assertThat(handled(meters1, "bus")).isEqualTo(busBefore);
     assertThat(endOffsets(TOPIC_V1) + endOffsets(TOPIC_V2))
         .as("no request record was produced")
         .isEqualTo(recordsBefore);
@@ -317,6 +318,7 @@ class BusRouteIT {
                 .timer()
                 .count())
         .isGreaterThanOrEqualTo(20);
+    assertThat(say("call-info")).matches("caller=caller key=[0-9a-f-]{36}");
     // Application errors come back with their code over the direct path too.
     assertThat(failure("fail:9:no stock").getStatus().getCode())
         .isEqualTo(Status.Code.FAILED_PRECONDITION);

@@ -158,6 +158,12 @@ class BusRpcIT {
   }
 
   @Test
+  void theHandlerSeesTheCallerAndTheCallsIdempotencyKey() {
+    assertThat(say("call-info"))
+        .matches("caller=caller key=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  }
+
+  @Test
   void futureStubsWorkToo() throws Exception {
     var future =
         ClientCalls.futureUnaryCall(
