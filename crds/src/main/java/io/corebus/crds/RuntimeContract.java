@@ -40,6 +40,14 @@ public final class RuntimeContract {
    */
   public static final String ENV_ALLOWED_CALLERS = "COREBUS_ALLOWED_CALLERS";
 
+  /**
+   * The Kafka topic to consume for each provided service, formatted by
+   * io.corebus.bus.protocol.RequestTopics: {@code service=topic;service2=topic2}; the same topic
+   * the operator puts in this version's route. Services not listed use the conventional name
+   * (BusTopics.requests).
+   */
+  public static final String ENV_REQUEST_TOPICS = "COREBUS_REQUEST_TOPICS";
+
   public static final String ENV_KAFKA_BOOTSTRAP = "COREBUS_KAFKA_BOOTSTRAP";
 
   /** Directory holding spec.config, one file per key (a mounted ConfigMap); watched for changes. */

@@ -14,17 +14,21 @@ import java.util.TreeMap;
 /**
  * A plug-in for tests: serves {@link EchoService} and, when its configuration has a {@code
  * lifecycle-file} key, appends one line per lifecycle step to that file ({@code started 1.0.0},
- * {@code config {k=v}}, {@code stopped}), so a test in another process can watch it.
+ * {@code config {k=v}}, {@code stopped}), so a test in another process can watch it; with an {@code
+ * executions-file} key, {@link EchoService} logs {@code once:} requests there.
  */
 public final class EchoPlugin implements Plugin {
   public static final String VERSION = "1.0.0";
 
   private volatile Path lifecycleFile;
+  private volatile ExecutionLog executions;
 
   @Override
   public void start(PluginContext context) {
     lifecycleFile = context.config().get("lifecycle-file").map(Path::of).orElse(null);
-    context.registerService(new EchoService());
+    executions =
+        context.config().get("executions-file").map(Path::of).map(ExecutionLog::new).orElse(null);
+    context.registerService(new EchoService(executions));
     context.config().onChange(config -> record("config " + new TreeMap<>(config)));
     context.logger().log(System.Logger.Level.INFO, "echo plug-in started");
     record("started " + VERSION + " " + new TreeMap<>(withoutFile(context.config().asMap())));
@@ -32,6 +36,9 @@ public final class EchoPlugin implements Plugin {
 
   @Override
   public void stop() {
+    if (executions != null) {
+      executions.close();
+    }
     record("stopped");
   }
 
@@ -43,6 +50,7 @@ public final class EchoPlugin implements Plugin {
   private static Map<String, String> withoutFile(Map<String, String> config) {
     Map<String, String> m = new TreeMap<>(config);
     m.remove("lifecycle-file");
+    m.remove("executions-file");
     return m;
   }
 

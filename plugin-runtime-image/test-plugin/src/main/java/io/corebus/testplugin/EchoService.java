@@ -1,6 +1,7 @@
 package io.corebus.testplugin;
 
 import com.google.protobuf.StringValue;
+import io.corebus.plugin.CallInfo;
 import io.grpc.BindableService;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
@@ -16,8 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Inputs steer the outcome, for tests: {@code fail:CODE:text} answers with that gRPC status,
  * {@code throw:text} throws an IllegalStateException, {@code sleep:MILLIS} answers after a pause,
- * {@code count} answers with how many times {@code count} was executed; anything else is echoed as
- * {@code echo: <input>}.
+ * {@code count} answers with how many times {@code count} was executed, {@code once:ID} appends
+ * {@code ID} as a line to the execution log (when the plug-in has one) before answering, so a test
+ * can count how often each request ran across replicas and kills, {@code call-info} answers {@code
+ * caller=<caller> key=<idempotency key>} from {@link CallInfo}; anything else is echoed as {@code
+ * echo: <input>}.
  */
 public final class EchoService implements BindableService {
   public static final String SERVICE = "corebus.test.Echo";
@@ -31,6 +35,16 @@ public final class EchoService implements BindableService {
           .build();
 
   private final AtomicInteger counted = new AtomicInteger();
+  private final ExecutionLog executions;
+
+  public EchoService() {
+    this(null);
+  }
+
+  /** With a log of {@code once:} executions, or null for none. */
+  public EchoService(ExecutionLog executions) {
+    this.executions = executions;
+  }
 
   @Override
   public ServerServiceDefinition bindService() {
@@ -58,6 +72,19 @@ public final class EchoService implements BindableService {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (in.startsWith("once:") && executions != null) {
+      executions.record(in.substring(5));
+    }
+    if (in.equals("call-info")) {
+      response.onNext(
+          StringValue.of(
+              "caller="
+                  + CallInfo.caller().orElse("-")
+                  + " key="
+                  + CallInfo.idempotencyKey().orElse("-")));
+      response.onCompleted();
+      return;
     }
     String out = in.equals("count") ? Integer.toString(counted.incrementAndGet()) : "echo: " + in;
     response.onNext(StringValue.of(out));

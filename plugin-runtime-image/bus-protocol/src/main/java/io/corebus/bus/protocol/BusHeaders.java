@@ -5,9 +5,10 @@ package io.corebus.bus.protocol;
  *
  * <h2>Request</h2>
  *
- * A request record goes to {@link BusTopics#requests}; its key is the idempotency key (so retries
- * of one call land on the same partition), its value the serialized gRPC request message. Headers:
- * {@link #PROTOCOL}, {@link #CORRELATION_ID}, {@link #IDEMPOTENCY_KEY}, {@link #METHOD}, {@link
+ * A request record goes to the topic of the version picked from the service's {@link ServiceRoute}
+ * (by default {@link BusTopics#requests}); its key is the idempotency key (so retries of one call
+ * land on the same partition), its value the serialized gRPC request message. Headers: {@link
+ * #PROTOCOL}, {@link #CORRELATION_ID}, {@link #IDEMPOTENCY_KEY}, {@link #METHOD}, {@link
  * #DEADLINE}, {@link #CALLER}, {@link #CALLER_INSTANCE}, {@link #REPLY_TO}, {@link
  * #REPLY_PARTITION}, {@link #ATTEMPT}, and {@link #TRACEPARENT} / {@link #TRACESTATE} when the call
  * is traced.

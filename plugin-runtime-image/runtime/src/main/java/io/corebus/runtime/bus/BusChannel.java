@@ -1,21 +1,34 @@
 package io.corebus.runtime.bus;
 
+import io.corebus.bus.protocol.Endpoint;
+import io.corebus.bus.protocol.ServiceRoute;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.ForwardingClientCall;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.clients.producer.Producer;
 
 /**
- * The gRPC {@link Channel} a plug-in gets from its context: each unary call becomes a request
- * record on the service's request topic, and its reply comes back on this runtime's {@link
- * ReplySlot}. Works with standard generated stubs (blocking, future and async).
+ * The gRPC {@link Channel} a plug-in gets from its context. A unary call goes where the service's
+ * route in the {@link RouteTable} says: a request record on the picked version's topic, answered on
+ * this runtime's {@link ReplySlot}, or direct gRPC to one of the version's endpoints for hybrid
+ * routes. Works with standard generated stubs (blocking, future and async). Streaming methods work
+ * on hybrid routes only (direct, without fallback).
  */
 public final class BusChannel extends Channel {
-  final RequestRoutes routes;
+  final RouteTable routes;
+  final DirectChannels direct;
   final ReplySlot replySlot;
   final Producer<byte[], byte[]> producer;
   final RuntimeIdentity identity;
@@ -24,9 +37,12 @@ public final class BusChannel extends Channel {
   final ScheduledExecutorService scheduler;
   final Executor callbackExecutor;
   final BusMetrics metrics;
+  private final Map<String, MethodDescriptor<byte[], byte[]>> rawMethods =
+      new ConcurrentHashMap<>();
 
   public BusChannel(
-      RequestRoutes routes,
+      RouteTable routes,
+      DirectChannels direct,
       ReplySlot replySlot,
       Producer<byte[], byte[]> producer,
       RuntimeIdentity identity,
@@ -36,6 +52,7 @@ public final class BusChannel extends Channel {
       Executor callbackExecutor,
       BusMetrics metrics) {
     this.routes = routes;
+    this.direct = direct;
     this.replySlot = replySlot;
     this.producer = producer;
     this.identity = identity;
@@ -49,8 +66,79 @@ public final class BusChannel extends Channel {
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions options) {
+    if (method.getType() != MethodDescriptor.MethodType.UNARY) {
+      ClientCall<ReqT, RespT> streaming = directStreamingCall(method, options);
+      if (streaming != null) {
+        return streaming;
+      }
+    }
     return new BusClientCall<>(this, method, options);
   }
+
+  /** A streaming call on a hybrid route, straight to an endpoint; null when there is none. */
+  private <ReqT, RespT> ClientCall<ReqT, RespT> directStreamingCall(
+      MethodDescriptor<ReqT, RespT> method, CallOptions options) {
+    if (!routes.caughtUp()) {
+      return null;
+    }
+    ResolvedRoute route = routes.resolve(method.getServiceName());
+    if (route == null
+        || route.route().transport() != ServiceRoute.Transport.HYBRID
+        || !route.route().permits(identity.plugin())) {
+      return null;
+    }
+    int index = route.pickVersion();
+    Endpoint endpoint = index < 0 ? null : route.nextEndpoint(index);
+    if (endpoint == null) {
+      return null;
+    }
+    CallOptions withDeadline =
+        options.getDeadline() == null
+            ? options.withDeadlineAfter(
+                defaultDeadline.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+            : options;
+    String traceparent = TraceContext.forOutgoingCall();
+    return new ForwardingClientCall.SimpleForwardingClientCall<>(
+        direct.channel(endpoint).newCall(method, withDeadline)) {
+      @Override
+      public void start(Listener<RespT> listener, Metadata headers) {
+        headers.put(DirectServer.CALLER, identity.plugin());
+        headers.put(DirectServer.CALLER_INSTANCE, identity.instance());
+        headers.put(DirectServer.TRACEPARENT, traceparent);
+        super.start(listener, headers);
+      }
+    };
+  }
+
+  /** The method with its messages as bytes: the bus and direct paths carry serialized messages. */
+  MethodDescriptor<byte[], byte[]> rawMethod(MethodDescriptor<?, ?> method) {
+    return rawMethods.computeIfAbsent(
+        method.getFullMethodName(),
+        name ->
+            MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(name)
+                .setRequestMarshaller(BYTES)
+                .setResponseMarshaller(BYTES)
+                .build());
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
 
   @Override
   public String authority() {

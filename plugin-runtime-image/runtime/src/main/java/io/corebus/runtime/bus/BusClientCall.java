@@ -1,6 +1,9 @@
 package io.corebus.runtime.bus;
 
 import io.corebus.bus.protocol.BusHeaders;
+import io.corebus.bus.protocol.Endpoint;
+import io.corebus.bus.protocol.ServiceRoute;
+import io.corebus.bus.protocol.VersionRoute;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
@@ -11,31 +14,38 @@ import io.grpc.Status;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
+import org.jboss.logging.Logger;
 
 /**
- * One unary call over the bus, from the caller's side.
+ * One unary call from the caller's side, over the bus or, for hybrid routes, direct gRPC.
+ *
+ * <p>Each attempt looks the service up in the {@link RouteTable} (so a route change applies to the
+ * next attempt), checks the route's allowed callers, picks a version by weight and sends the call
+ * to that version's topic, or on a hybrid route to the version's next endpoint, falling back to the
+ * topic when the endpoint is {@code UNAVAILABLE}. No route: {@code NOT_FOUND}; a route where every
+ * weight is 0: {@code UNAVAILABLE}.
  *
  * <p>The deadline is the earliest of the call's, the current context's (so a handler's outgoing
  * calls inherit what is left of its own deadline) and the channel default. An attempt that fails
  * with {@code UNAVAILABLE} is retried with backoff while attempts and time remain, under the same
- * idempotency key, so the callee runs the call at most once. Listener callbacks run on the call's
- * executor (a blocking stub's own thread) or the channel's callback executor, never on a Kafka
- * thread.
+ * idempotency key, so the callee runs a bus call at most once. Listener callbacks run on the call's
+ * executor (a blocking stub's own thread) or the channel's callback executor, never on a Kafka or
+ * Netty thread.
  */
 final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+  private static final Logger LOG = Logger.getLogger(BusClientCall.class);
+
   private final BusChannel channel;
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions options;
@@ -47,7 +57,9 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private byte[] request;
   private long deadlineNanos;
   private long startNanos;
+  private volatile String transport = BusMetrics.BUS;
   private volatile String currentCorrelationId;
+  private volatile ClientCall<byte[], byte[]> directCall;
   private volatile ScheduledFuture<?> timeout;
 
   BusClientCall(BusChannel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
@@ -111,7 +123,14 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
                             + method.getServiceName()
                             + " within "
                             + Duration.ofNanos(deadlineNanos - startNanos).toMillis()
-                            + " ms")),
+                            + " ms"
+                            + (channel.routes.caughtUp()
+                                ? ""
+                                : " (the route table "
+                                    + channel.routes.topic()
+                                    + " was not read yet: "
+                                    + channel.routes.notReadyReason()
+                                    + ")"))),
             remaining,
             TimeUnit.NANOSECONDS);
     attempt(1);
@@ -143,32 +162,75 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (finished.get()) {
       return;
     }
-    long remainingNanos = deadlineNanos - System.nanoTime();
-    if (remainingNanos <= 0) {
+    if (deadlineNanos - System.nanoTime() <= 0) {
       finish(
           Status.DEADLINE_EXCEEDED.withDescription("the deadline passed before the call was sent"));
       return;
     }
-    String service = method.getServiceName();
-    Optional<String> topic;
-    try {
-      topic = channel.routes.requestTopic(service, Duration.ofNanos(remainingNanos));
-    } catch (TimeoutException | ExecutionException e) {
-      retryOrFinish(
-          attempt,
-          Status.UNAVAILABLE.withDescription("cannot look up " + service + " on the bus: " + e));
-      return;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      finish(Status.CANCELLED.withDescription("interrupted"));
+    RouteTable routes = channel.routes;
+    if (!routes.caughtUp()) {
+      // Until the table is read, "no route" may only mean "not read yet": wait (the deadline
+      // timer still runs).
+      routes.whenCaughtUp().thenRun(() -> channel.callbackExecutor.execute(() -> attempt(attempt)));
       return;
     }
-    if (topic.isEmpty()) {
+    String service = method.getServiceName();
+    ResolvedRoute route = routes.resolve(service);
+    if (route == null) {
       finish(
           Status.NOT_FOUND.withDescription(
-              "no plug-in provides " + service + " (its request topic does not exist)"));
+              "no plug-in provides " + service + " (the route table has no route for it)"));
       return;
     }
+    String caller = channel.identity.plugin();
+    if (!route.route().permits(caller)) {
+      finish(
+          Status.PERMISSION_DENIED.withDescription(
+              "plug-in "
+                  + caller
+                  + " may not call "
+                  + service
+                  + " (allowed: "
+                  + route.route().allowedCallers()
+                  + ")"));
+      return;
+    }
+    int index = route.pickVersion();
+    if (index < 0) {
+      retryOrFinish(
+          attempt,
+          Status.UNAVAILABLE.withDescription(
+              service + " has no version taking calls now (every weight in its route is 0)"));
+      return;
+    }
+    VersionRoute version = route.version(index);
+    if (route.route().transport() == ServiceRoute.Transport.HYBRID) {
+      Endpoint endpoint = route.nextEndpoint(index);
+      if (endpoint != null) {
+        direct(attempt, version, endpoint);
+        return;
+      }
+    }
+    if (!version.hasTopic()) {
+      retryOrFinish(
+          attempt,
+          Status.UNAVAILABLE.withDescription(
+              "version "
+                  + version.version()
+                  + " of "
+                  + service
+                  + " has no ready endpoint and no topic"));
+      return;
+    }
+    overBus(attempt, version.topic());
+  }
+
+  private void overBus(int attempt, String topic) {
+    if (finished.get()) {
+      return;
+    }
+    transport = BusMetrics.BUS;
+    long remainingNanos = deadlineNanos - System.nanoTime();
     String correlationId = UUID.randomUUID().toString();
     currentCorrelationId = correlationId;
     CompletableFuture<Reply> reply = channel.replySlot.expect(correlationId);
@@ -177,11 +239,7 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     long deadlineMillis =
         System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(remainingNanos);
     ProducerRecord<byte[], byte[]> record =
-        new ProducerRecord<>(
-            topic.get(),
-            null,
-            idempotencyKey.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-            request);
+        new ProducerRecord<>(topic, null, idempotencyKey.getBytes(StandardCharsets.UTF_8), request);
     Headers h = record.headers();
     Records.put(h, BusHeaders.PROTOCOL, BusHeaders.PROTOCOL_VERSION);
     Records.put(h, BusHeaders.CORRELATION_ID, correlationId);
@@ -203,7 +261,7 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
               reply.complete(
                   Reply.error(
                       Status.UNAVAILABLE.withDescription(
-                          "cannot send the request to " + topic.get() + ": " + e)));
+                          "cannot send the request to " + topic + ": " + e)));
             }
           });
     } catch (RuntimeException e) {
@@ -211,8 +269,81 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       reply.complete(
           Reply.error(
               Status.UNAVAILABLE.withDescription(
-                  "cannot send the request to " + topic.get() + ": " + e)));
+                  "cannot send the request to " + topic + ": " + e)));
     }
+  }
+
+  /** The hybrid path: the same request bytes as plain gRPC to one replica. */
+  private void direct(int attempt, VersionRoute version, Endpoint endpoint) {
+    transport = BusMetrics.DIRECT;
+    long remainingNanos = deadlineNanos - System.nanoTime();
+    ClientCall<byte[], byte[]> call;
+    try {
+      call =
+          channel
+              .direct
+              .channel(endpoint)
+              .newCall(
+                  channel.rawMethod(method),
+                  CallOptions.DEFAULT.withDeadlineAfter(remainingNanos, TimeUnit.NANOSECONDS));
+    } catch (RuntimeException e) {
+      onDirectFailure(attempt, version, endpoint, Status.UNAVAILABLE.withDescription(e.toString()));
+      return;
+    }
+    directCall = call;
+    Metadata headers = new Metadata();
+    headers.put(DirectServer.CALLER, channel.identity.plugin());
+    headers.put(DirectServer.CALLER_INSTANCE, channel.identity.instance());
+    headers.put(DirectServer.IDEMPOTENCY_KEY, idempotencyKey);
+    headers.put(DirectServer.TRACEPARENT, traceparent);
+    call.start(
+        new Listener<byte[]>() {
+          private byte[] body;
+
+          @Override
+          public void onMessage(byte[] message) {
+            body = message;
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            directCall = null;
+            if (status.isOk()) {
+              onReply(attempt, Reply.ok(body));
+            } else if (status.getCode() == Status.Code.UNAVAILABLE) {
+              onDirectFailure(attempt, version, endpoint, status);
+            } else {
+              finish(status);
+            }
+          }
+        },
+        headers);
+    call.request(2);
+    call.sendMessage(request);
+    call.halfClose();
+  }
+
+  private void onDirectFailure(int attempt, VersionRoute version, Endpoint endpoint, Status s) {
+    if (finished.get()) {
+      return;
+    }
+    if (version.hasTopic()) {
+      LOG.debugf(
+          "direct call of %s to %s unavailable (%s); falling back to the bus",
+          method.getFullMethodName(), endpoint, s.getDescription());
+      channel.metrics.directFallback(method.getFullMethodName());
+      overBus(attempt, version.topic());
+      return;
+    }
+    retryOrFinish(
+        attempt,
+        Status.UNAVAILABLE.withDescription(
+            "direct call to "
+                + endpoint
+                + " failed and version "
+                + version.version()
+                + " has no topic to fall back to: "
+                + s.getDescription()));
   }
 
   private void onReply(int attempt, Reply reply) {
@@ -230,7 +361,7 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       if (finished.compareAndSet(false, true)) {
         cancelTimeout();
         channel.metrics.callCompleted(
-            method.getFullMethodName(), Status.Code.OK, System.nanoTime() - startNanos);
+            method.getFullMethodName(), Status.Code.OK, System.nanoTime() - startNanos, transport);
         executor.execute(
             () -> {
               listener.onHeaders(new Metadata());
@@ -270,8 +401,12 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (correlationId != null) {
       channel.replySlot.forget(correlationId);
     }
+    ClientCall<byte[], byte[]> d = directCall;
+    if (d != null) {
+      d.cancel(status.getDescription(), null);
+    }
     channel.metrics.callCompleted(
-        method.getFullMethodName(), status.getCode(), System.nanoTime() - startNanos);
+        method.getFullMethodName(), status.getCode(), System.nanoTime() - startNanos, transport);
     Listener<RespT> l = listener;
     if (l != null) {
       executor.execute(() -> l.onClose(status, new Metadata()));

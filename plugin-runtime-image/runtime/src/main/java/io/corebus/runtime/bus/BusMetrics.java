@@ -7,6 +7,12 @@ import java.util.concurrent.TimeUnit;
 
 /** The bus's Prometheus figures: calls served and made, by method and gRPC status code. */
 public final class BusMetrics {
+  /** The {@code transport} tag of calls that travelled as Kafka records. */
+  public static final String BUS = "bus";
+
+  /** The {@code transport} tag of calls that travelled as direct gRPC (hybrid routes). */
+  public static final String DIRECT = "direct";
+
   private final MeterRegistry registry;
   private final TelemetryWindow window = new TelemetryWindow();
 
@@ -30,11 +36,16 @@ public final class BusMetrics {
   }
 
   void requestHandled(String method, int code, long nanos) {
+    requestHandled(method, code, nanos, BUS);
+  }
+
+  void requestHandled(String method, int code, long nanos, String transport) {
     window.requestHandled(code, nanos);
     Timer.builder("corebus.rpc.server.duration")
-        .description("Time to handle a call that arrived over the bus")
+        .description("Time to handle a call, from the bus or direct gRPC")
         .tag("method", method)
         .tag("code", codeName(code))
+        .tag("transport", transport)
         .publishPercentileHistogram()
         .register(registry)
         .record(nanos, TimeUnit.NANOSECONDS);
@@ -52,17 +63,26 @@ public final class BusMetrics {
     registry.counter("corebus.rpc.server.malformed").increment();
   }
 
-  void callCompleted(String method, Status.Code code, long nanos) {
+  void callCompleted(String method, Status.Code code, long nanos, String transport) {
     Timer.builder("corebus.rpc.client.duration")
-        .description("Time from sending a call over the bus to its outcome")
+        .description("Time from making a call to its outcome; transport of the last attempt")
         .tag("method", method)
         .tag("code", code.name())
+        .tag("transport", transport)
         .register(registry)
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void callRetried(String method) {
     registry.counter("corebus.rpc.client.retries", "method", method).increment();
+  }
+
+  void directFallback(String method) {
+    registry.counter("corebus.rpc.client.direct.fallbacks", "method", method).increment();
+  }
+
+  void routeMalformed() {
+    registry.counter("corebus.routes.malformed").increment();
   }
 
   private static String codeName(int code) {

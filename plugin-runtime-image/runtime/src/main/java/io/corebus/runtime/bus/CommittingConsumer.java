@@ -47,7 +47,8 @@ public final class CommittingConsumer implements AutoCloseable {
   private volatile Throwable failure;
   private volatile long lag = -1;
   private long lagReadNanos;
-  private boolean paused;
+  private volatile boolean paused;
+  private final Object capacity = new Object();
 
   public CommittingConsumer(
       String name,
@@ -91,7 +92,10 @@ public final class CommittingConsumer implements AutoCloseable {
     try {
       consumer.subscribe(topics, new Rebalance());
       while (running) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+        awaitCapacity();
+        // Paused (full): poll only to keep the group membership; records wait in Kafka.
+        ConsumerRecords<byte[], byte[]> records =
+            consumer.poll(paused ? Duration.ZERO : Duration.ofMillis(100));
         for (ConsumerRecord<byte[], byte[]> record : records) {
           dispatch(record);
         }
@@ -101,6 +105,8 @@ public final class CommittingConsumer implements AutoCloseable {
       }
     } catch (WakeupException e) {
       // close() woke us up
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (Throwable t) {
       failure = t;
       LOG.errorf(t, "%s stopped consuming", name);
@@ -141,6 +147,11 @@ public final class CommittingConsumer implements AutoCloseable {
           }
           tracker.finished(record.offset());
           inFlight.decrementAndGet();
+          if (paused) {
+            synchronized (capacity) {
+              capacity.notifyAll();
+            }
+          }
         });
   }
 
@@ -167,6 +178,23 @@ public final class CommittingConsumer implements AutoCloseable {
       }
     }
     lag = any ? (long) sum : (consumer.assignment().isEmpty() ? 0 : -1);
+  }
+
+  /**
+   * While paused, waits until a record finishes (or 100 ms pass, to keep polling for rebalances)
+   * and resumes: a paused consumer blocked in poll() would only notice the free capacity when its
+   * poll timed out, stalling a saturated replica by up to the poll timeout.
+   */
+  private void awaitCapacity() throws InterruptedException {
+    if (!paused) {
+      return;
+    }
+    synchronized (capacity) {
+      if (inFlight.get() >= maxInFlight) {
+        capacity.wait(100);
+      }
+    }
+    backpressure();
   }
 
   private void backpressure() {

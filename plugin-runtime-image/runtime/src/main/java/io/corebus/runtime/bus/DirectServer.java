@@ -2,6 +2,10 @@ package io.corebus.runtime.bus;
 
 import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusHeaders;
+import io.corebus.plugin.CallInfo;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
@@ -22,11 +26,19 @@ import java.util.concurrent.TimeUnit;
 /**
  * The plug-in's services as plain gRPC on the pod's gRPC port, for routes whose transport is
  * hybrid: the same service implementations as on the bus, the same allowed-callers policy (the
- * caller names itself in the {@code corebus-caller} metadata key, as on the bus).
+ * caller names itself in the {@code corebus-caller} metadata key, as on the bus). Calls are counted
+ * in the same metrics and telemetry as bus calls, tagged {@code transport=direct}, and a {@code
+ * traceparent} key continues the caller's trace in the handler's outgoing calls.
  */
 public final class DirectServer implements AutoCloseable {
   static final Metadata.Key<String> CALLER =
       Metadata.Key.of(BusHeaders.CALLER, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> CALLER_INSTANCE =
+      Metadata.Key.of(BusHeaders.CALLER_INSTANCE, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> IDEMPOTENCY_KEY =
+      Metadata.Key.of(BusHeaders.IDEMPOTENCY_KEY, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> TRACEPARENT =
+      Metadata.Key.of(BusHeaders.TRACEPARENT, Metadata.ASCII_STRING_MARSHALLER);
 
   private final Server server;
 
@@ -34,12 +46,16 @@ public final class DirectServer implements AutoCloseable {
       int port,
       Collection<ServerServiceDefinition> services,
       AllowedCallers allowedCallers,
-      Executor executor) {
+      Executor executor,
+      BusMetrics metrics) {
     ServerBuilder<?> builder =
         Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).executor(executor);
     ServerInterceptor policy = new CallerPolicy(allowedCallers);
+    ServerInterceptor trace = new TraceParent();
+    ServerInterceptor measured = new Measured(metrics);
     for (ServerServiceDefinition service : services) {
-      builder.addService(ServerInterceptors.intercept(service, policy));
+      // The last interceptor runs first: measure everything, denials included.
+      builder.addService(ServerInterceptors.intercept(service, policy, trace, measured));
     }
     this.server = builder.build();
   }
@@ -102,6 +118,47 @@ public final class DirectServer implements AutoCloseable {
         return new ServerCall.Listener<>() {};
       }
       return next.startCall(call, headers);
+    }
+  }
+
+  /** Puts the caller's trace context, name and idempotency key in the handler's context. */
+  private static final class TraceParent implements ServerInterceptor {
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+        ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      Context context =
+          Context.current()
+              .withValue(
+                  TraceContext.TRACEPARENT, TraceContext.validOrNull(headers.get(TRACEPARENT)))
+              .withValue(CallInfo.IDEMPOTENCY_KEY, headers.get(IDEMPOTENCY_KEY))
+              .withValue(CallInfo.CALLER, headers.get(CALLER));
+      return Contexts.interceptCall(context, call, headers, next);
+    }
+  }
+
+  /** Counts and times each call when it closes. */
+  private static final class Measured implements ServerInterceptor {
+    private final BusMetrics metrics;
+
+    Measured(BusMetrics metrics) {
+      this.metrics = metrics;
+    }
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+        ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      long started = System.nanoTime();
+      String method = call.getMethodDescriptor().getFullMethodName();
+      return next.startCall(
+          new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            @Override
+            public void close(Status status, Metadata trailers) {
+              metrics.requestHandled(
+                  method, status.getCode().value(), System.nanoTime() - started, BusMetrics.DIRECT);
+              super.close(status, trailers);
+            }
+          },
+          headers);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.corebus.runtime.bus;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -42,7 +43,29 @@ public final class KafkaSettings {
    */
   public static Map<String, Object> groupConsumer(
       String bootstrap, String groupId, String clientId, int maxPollRecords) {
+    return groupConsumer(bootstrap, groupId, clientId, maxPollRecords, DEFAULT_SESSION_TIMEOUT);
+  }
+
+  /** Kafka's default is 45 s: a replica killed outright would stall its partitions that long. */
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * A group consumer whose member is declared dead after {@code sessionTimeout} without heartbeats
+   * (a replica killed outright: its partitions move to the others after that long; a replica that
+   * stops cleanly leaves the group at once). The broker bounds it (group.min.session.timeout.ms, 6
+   * s by default).
+   */
+  public static Map<String, Object> groupConsumer(
+      String bootstrap,
+      String groupId,
+      String clientId,
+      int maxPollRecords,
+      Duration sessionTimeout) {
     Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
+    c.put(
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+        (int) Math.max(500, sessionTimeout.toMillis() / 4));
     c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     c.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -65,6 +88,22 @@ public final class KafkaSettings {
     c.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return c;
+  }
+
+  /**
+   * The route-table follower: assigned every partition, reads from the beginning, no group, no
+   * commits; committed records only, in case the operator writes routes in transactions.
+   */
+  public static Map<String, Object> routeConsumer(String bootstrap, String clientId) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return c;

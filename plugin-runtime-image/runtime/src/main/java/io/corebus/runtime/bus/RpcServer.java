@@ -2,6 +2,7 @@ package io.corebus.runtime.bus;
 
 import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusHeaders;
+import io.corebus.plugin.CallInfo;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
@@ -180,6 +181,10 @@ public final class RpcServer {
     Context.CancellableContext context =
         Context.ROOT
             .withValue(TraceContext.TRACEPARENT, traceparent)
+            .withValue(
+                CallInfo.IDEMPOTENCY_KEY,
+                Records.header(record.headers(), BusHeaders.IDEMPOTENCY_KEY))
+            .withValue(CallInfo.CALLER, caller)
             .withDeadline(Deadline.after(remainingMs, TimeUnit.MILLISECONDS), scheduler);
     context.addListener(
         c -> {

@@ -58,6 +58,9 @@ public interface RuntimeConfig {
   /** {@value RuntimeContract#ENV_ALLOWED_CALLERS}: service=callerA,callerB;... */
   Optional<String> allowedCallers();
 
+  /** {@value RuntimeContract#ENV_REQUEST_TOPICS}: service=topic;... (else the usual names). */
+  Optional<String> requestTopics();
+
   /**
    * Port of the direct gRPC server for hybrid routes ({@link RuntimeContract#GRPC_PORT}); -1 turns
    * it off.
@@ -130,6 +133,13 @@ public interface RuntimeConfig {
     /** Producer linger on the request and reply path: 0 sends at once. */
     @WithDefault("0")
     int lingerMs();
+
+    /**
+     * How long a request or event consumer may go without a heartbeat before the group gives its
+     * partitions to the other replicas: what a replica killed outright stalls its partitions for.
+     */
+    @WithDefault("10s")
+    Duration sessionTimeout();
 
     /** Attempts to handle an event before it goes to the dead-letter topic. */
     @WithDefault("3")

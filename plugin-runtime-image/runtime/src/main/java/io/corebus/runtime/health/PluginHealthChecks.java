@@ -17,7 +17,8 @@ import org.eclipse.microprofile.health.Startup;
  * <ul>
  *   <li>started: the plug-in's start() returned;
  *   <li>ready: started, the reply slot is assigned, the request and event consumers joined their
- *       groups, Kafka answers and every consumed topic exists; DOWN with the reason otherwise;
+ *       groups, the route table was read up to the end offsets seen at start, Kafka answers and
+ *       every consumed topic exists; DOWN with the reason otherwise;
  *   <li>live: no consumer thread died and the start did not fail.
  * </ul>
  */

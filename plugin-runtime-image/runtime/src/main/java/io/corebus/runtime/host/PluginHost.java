@@ -2,15 +2,17 @@ package io.corebus.runtime.host;
 
 import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.RequestTopics;
 import io.corebus.plugin.Plugin;
 import io.corebus.runtime.bus.BusChannel;
 import io.corebus.runtime.bus.BusMetrics;
 import io.corebus.runtime.bus.CommittingConsumer;
+import io.corebus.runtime.bus.DirectChannels;
 import io.corebus.runtime.bus.DirectServer;
 import io.corebus.runtime.bus.EventBus;
 import io.corebus.runtime.bus.KafkaSettings;
 import io.corebus.runtime.bus.ReplySlot;
-import io.corebus.runtime.bus.RequestRoutes;
+import io.corebus.runtime.bus.RouteTable;
 import io.corebus.runtime.bus.RpcServer;
 import io.corebus.runtime.bus.RuntimeIdentity;
 import io.corebus.runtime.bus.ServiceRegistry;
@@ -95,6 +97,8 @@ public class PluginHost {
   private Admin admin;
   private Producer<byte[], byte[]> producer;
   private ReplySlot replySlot;
+  private RouteTable routeTable;
+  private DirectChannels directChannels;
   private CommittingConsumer requestConsumer;
   private CommittingConsumer eventConsumer;
   private ExecutorService workers;
@@ -195,9 +199,22 @@ public class PluginHost {
     replySlot.start();
 
     BusMetrics busMetrics = new BusMetrics(meters);
+    // Followed from before start(): the plug-in may call other services while starting.
+    routeTable =
+        new RouteTable(
+            topics.routes(),
+            KafkaSettings.routeConsumer(bootstrap, clientId + "-routes"),
+            busMetrics);
+    directChannels = new DirectChannels();
+    routeTable.onEndpointsChanged(directChannels::retainOnly);
+    routeTable.start();
+    Gauge.builder("corebus.routes.services", routeTable, RouteTable::size)
+        .description("Services in the route table")
+        .register(meters);
     BusChannel channel =
         new BusChannel(
-            new RequestRoutes(topics, admin),
+            routeTable,
+            directChannels,
             replySlot,
             producer,
             identity,
@@ -247,6 +264,12 @@ public class PluginHost {
     } catch (IllegalArgumentException e) {
       throw new PluginLoadException("InvalidAllowedCallers", e.getMessage(), e);
     }
+    RequestTopics requestTopics;
+    try {
+      requestTopics = RequestTopics.parse(config.requestTopics().orElse(""));
+    } catch (IllegalArgumentException e) {
+      throw new PluginLoadException("InvalidRequestTopics", e.getMessage(), e);
+    }
     List<String> consumed = new ArrayList<>();
     if (!served.isEmpty()) {
       RpcServer server =
@@ -260,7 +283,8 @@ public class PluginHost {
               Clock.systemUTC(),
               busMetrics,
               allowedCallers);
-      List<String> requestTopics = served.stream().map(topics::requests).sorted().toList();
+      List<String> requestTopicNames =
+          served.stream().map(s -> requestTopics.topicOf(s, topics)).distinct().sorted().toList();
       requestConsumer =
           new CommittingConsumer(
               "requests",
@@ -268,8 +292,9 @@ public class PluginHost {
                   bootstrap,
                   topics.requestGroup(identity.plugin()),
                   clientId + "-rpc",
-                  bus.maxInFlight()),
-              requestTopics,
+                  bus.maxInFlight(),
+                  bus.sessionTimeout()),
+              requestTopicNames,
               server::handle,
               bus.maxInFlight(),
               bus.drainTimeout());
@@ -277,11 +302,16 @@ public class PluginHost {
       Gauge.builder("corebus.rpc.server.in.flight", requestConsumer, CommittingConsumer::inFlight)
           .description("Calls being handled now")
           .register(meters);
-      consumed.addAll(requestTopics);
+      consumed.addAll(requestTopicNames);
     }
     if (!served.isEmpty() && config.grpcPort() >= 0) {
       directServer =
-          new DirectServer(config.grpcPort(), services.definitions(served), allowedCallers, workers)
+          new DirectServer(
+                  config.grpcPort(),
+                  services.definitions(served),
+                  allowedCallers,
+                  workers,
+                  busMetrics)
               .start();
       LOG.infof("direct gRPC (hybrid routes) on port %d", directServer.port());
     }
@@ -294,7 +324,8 @@ public class PluginHost {
                   bootstrap,
                   topics.eventGroup(identity.plugin()),
                   clientId + "-events",
-                  bus.maxInFlight()),
+                  bus.maxInFlight(),
+                  bus.sessionTimeout()),
               eventTopics,
               events::handle,
               bus.maxInFlight(),
@@ -433,6 +464,8 @@ public class PluginHost {
     closeQuietly(configWatcher);
     closeQuietly(telemetry);
     closeQuietly(replySlot);
+    closeQuietly(routeTable);
+    closeQuietly(directChannels);
     if (producer != null) {
       producer.close(Duration.ofSeconds(5));
     }
@@ -527,6 +560,9 @@ public class PluginHost {
     }
     if (eventConsumer != null && !eventConsumer.joined()) {
       return "event consumers not assigned yet";
+    }
+    if (!routeTable.caughtUp()) {
+      return routeTable.notReadyReason();
     }
     String busProblem = probe == null ? "bus not checked yet" : probe.problem();
     return busProblem;

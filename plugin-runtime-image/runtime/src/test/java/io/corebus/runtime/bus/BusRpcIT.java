@@ -62,11 +62,16 @@ class BusRpcIT {
   static ReplySlot slot;
   static BusChannel channel;
   static CommittingConsumer requests;
+  static RouteTable routes;
+  static RoutePublisher publisher;
 
   @BeforeAll
   static void startCalleeAndCaller() throws Exception {
     String bootstrap = kafka.bootstrapServers();
     kafka.broker().createTopic(topics.requests(EchoService.SERVICE), 2);
+    publisher = new RoutePublisher(bootstrap, topics, kafka.broker()::createTopic);
+    publisher.publish(
+        RoutePublisher.busRoute(EchoService.SERVICE, "echo", topics.requests(EchoService.SERVICE)));
     workers = Executors.newFixedThreadPool(8);
     scheduler = Executors.newScheduledThreadPool(2);
     admin = Admin.create(KafkaSettings.admin(bootstrap, "it-admin"));
@@ -99,9 +104,16 @@ class BusRpcIT {
     ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
     slot = new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, "it-reply"));
     slot.start();
+    routes =
+        new RouteTable(
+            topics.routes(),
+            KafkaSettings.routeConsumer(bootstrap, "it-routes"),
+            new BusMetrics(callerMeters));
+    routes.start();
     channel =
         new BusChannel(
-            new RequestRoutes(topics, admin),
+            routes,
+            new DirectChannels(),
             slot,
             producer,
             caller,
@@ -110,12 +122,16 @@ class BusRpcIT {
             scheduler,
             workers,
             new BusMetrics(callerMeters));
-    await().atMost(Duration.ofSeconds(30)).until(() -> slot.ready() && requests.joined());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> slot.ready() && requests.joined() && routes.caughtUp());
   }
 
   @AfterAll
   static void stop() {
     requests.close();
+    routes.close();
+    publisher.close();
     slot.close();
     producer.close();
     admin.close();
@@ -139,6 +155,12 @@ class BusRpcIT {
   @Test
   void aCallThroughAGeneratedStyleStubIsAnsweredOverTheBus() {
     assertThat(say("hello")).isEqualTo("echo: hello");
+  }
+
+  @Test
+  void theHandlerSeesTheCallerAndTheCallsIdempotencyKey() {
+    assertThat(say("call-info"))
+        .matches("caller=caller key=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   }
 
   @Test
@@ -196,6 +218,7 @@ class BusRpcIT {
     BusChannel intruder =
         new BusChannel(
             channel.routes,
+            channel.direct,
             slot,
             producer,
             new RuntimeIdentity("it", "intruder", "intruder-0", "1"),

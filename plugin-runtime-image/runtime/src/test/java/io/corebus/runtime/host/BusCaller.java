@@ -7,9 +7,10 @@ import com.google.protobuf.StringValue;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.runtime.bus.BusChannel;
 import io.corebus.runtime.bus.BusMetrics;
+import io.corebus.runtime.bus.DirectChannels;
 import io.corebus.runtime.bus.KafkaSettings;
 import io.corebus.runtime.bus.ReplySlot;
-import io.corebus.runtime.bus.RequestRoutes;
+import io.corebus.runtime.bus.RouteTable;
 import io.corebus.runtime.bus.RuntimeIdentity;
 import io.corebus.testplugin.EchoService;
 import io.grpc.CallOptions;
@@ -29,6 +30,8 @@ final class BusCaller implements AutoCloseable {
   private final Admin admin;
   private final KafkaProducer<byte[], byte[]> producer;
   private final ReplySlot slot;
+  private final RouteTable routes;
+  private final DirectChannels direct = new DirectChannels();
   private final BusChannel channel;
 
   BusCaller(String bootstrap, BusTopics topics, String instance) throws Exception {
@@ -38,10 +41,17 @@ final class BusCaller implements AutoCloseable {
     ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
     slot = new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, instance + "-reply"));
     slot.start();
-    await().atMost(Duration.ofSeconds(30)).until(slot::ready);
+    routes =
+        new RouteTable(
+            topics.routes(),
+            KafkaSettings.routeConsumer(bootstrap, instance + "-routes"),
+            new BusMetrics(new SimpleMeterRegistry()));
+    routes.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> slot.ready() && routes.caughtUp());
     channel =
         new BusChannel(
-            new RequestRoutes(topics, admin),
+            routes,
+            direct,
             slot,
             producer,
             new RuntimeIdentity(topics.namespace(), "it-caller", instance, "1"),
@@ -58,6 +68,15 @@ final class BusCaller implements AutoCloseable {
         .getValue();
   }
 
+  ListenableFuture<StringValue> sayLater(String text, Duration deadline) {
+    return ClientCalls.futureUnaryCall(
+        channel.newCall(
+            EchoService.SAY,
+            CallOptions.DEFAULT.withDeadlineAfter(
+                deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)),
+        StringValue.of(text));
+  }
+
   ListenableFuture<StringValue> sayLater(String text) {
     return ClientCalls.futureUnaryCall(
         channel.newCall(EchoService.SAY, CallOptions.DEFAULT), StringValue.of(text));
@@ -66,6 +85,8 @@ final class BusCaller implements AutoCloseable {
   @Override
   public void close() {
     slot.close();
+    routes.close();
+    direct.close();
     producer.close();
     admin.close();
     scheduler.shutdownNow();

@@ -9,6 +9,7 @@ import io.corebus.bus.protocol.TelemetryReport;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.localcluster.KafkaBrokerExtension;
 import io.corebus.runtime.bus.KafkaSettings;
+import io.corebus.runtime.bus.RoutePublisher;
 import io.corebus.runtime.loader.Sha256;
 import io.corebus.testplugin.EchoService;
 import io.grpc.CallOptions;
@@ -89,14 +90,22 @@ class RuntimeProcessIT {
   void loadsTheJarBecomesReadyServesCallsFollowsConfigAndStopsThePluginOnSigterm()
       throws Exception {
     BusTopics topics = BusTopics.forNamespace("it");
-    kafka.broker().createTopic(topics.requests(EchoService.SERVICE), 2);
+    // The operator names the version's topic; the runtime gets it in COREBUS_REQUEST_TOPICS and
+    // callers in the route: neither computes it.
+    String requestTopic = topics.requests(EchoService.SERVICE) + ".r1";
+    kafka.broker().createTopic(requestTopic, 2);
     kafka.broker().createTopic(topics.telemetry(), 1);
+    try (RoutePublisher routes =
+        new RoutePublisher(kafka.bootstrapServers(), topics, kafka.broker()::createTopic)) {
+      routes.publish(RoutePublisher.busRoute(EchoService.SERVICE, "echo", requestTopic));
+    }
     Path configDir = tmp.resolve("config");
     Path lifecycle = tmp.resolve("lifecycle.txt");
     kubeletWrites(configDir, Map.of("greeting", "hello", "lifecycle-file", lifecycle.toString()));
+    Map<String, String> env = env("echo-0", Sha256.of(pluginJar), configDir);
+    env.put(RuntimeContract.ENV_REQUEST_TOPICS, EchoService.SERVICE + "=" + requestTopic);
 
-    try (RuntimeProcess runtime =
-            RuntimeProcess.start("echo-0", env("echo-0", Sha256.of(pluginJar), configDir));
+    try (RuntimeProcess runtime = RuntimeProcess.start("echo-0", env);
         BusCaller caller = new BusCaller(kafka.bootstrapServers(), topics, "it-caller-0")) {
       await("readiness")
           .atMost(Duration.ofSeconds(90))
@@ -133,6 +142,10 @@ class RuntimeProcessIT {
       } finally {
         direct.shutdownNow();
       }
+      assertThat(runtime.get(RuntimeContract.METRICS_PATH).body())
+          .contains(
+              "corebus_rpc_server_duration_seconds_count{code=\"OK\",method=\"corebus.test.Echo/Say\",transport=\"direct\"} 1.0")
+          .contains("corebus_routes_services 1.0");
 
       TelemetryReport report = awaitTelemetry(topics, r -> r.requests() >= 1);
       assertThat(report.plugin()).isEqualTo("echo");
