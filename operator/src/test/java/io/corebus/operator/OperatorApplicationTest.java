@@ -46,7 +46,7 @@ class OperatorApplicationTest {
     public Map<String, String> getConfigOverrides() {
       return Map.of(
           "corebus.runtime-image", "corebus/plugin-runtime:from-config",
-          "corebus.kafka-bootstrap", "kafka.test:9092",
+          "corebus.kafka.bootstrap-servers", "kafka.test:9092",
           "corebus.pods.termination-grace-period-seconds", "45");
     }
   }
