@@ -161,6 +161,24 @@ public record KafkaConnection(
         Map.of());
   }
 
+  /** The same connection with other Admin timeouts. */
+  public KafkaConnection withTimeouts(Duration request, Duration api) {
+    return new KafkaConnection(
+        bootstrapServers,
+        securityProtocol,
+        truststore,
+        keystore,
+        keyPassword,
+        hostnameVerification,
+        saslMechanism,
+        saslJaasConfig,
+        saslUsername,
+        saslPassword,
+        request,
+        api,
+        properties);
+  }
+
   public static KafkaConnection from(CorebusConfig.Kafka kafka) {
     CorebusConfig.Tls tls = kafka.tls();
     CorebusConfig.Sasl sasl = kafka.sasl();
