@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corebus.operator.config.CorebusConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -20,13 +21,18 @@ import org.junit.jupiter.api.io.TempDir;
 class KafkaConnectionTest {
 
   static KafkaConnection connection(Map<String, String> properties) {
+    return connection(properties, Map.of());
+  }
+
+  static KafkaConnection connection(Map<String, String> properties, Map<String, String> env) {
     Map<String, String> all = new HashMap<>(properties);
     SmallRyeConfig config =
         new SmallRyeConfigBuilder()
             .withMapping(CorebusConfig.class)
             // Quarkus reads "5s"; plain SmallRye only ISO-8601.
             .withConverter(Duration.class, 200, new DurationConverter())
-            .withSources(new PropertiesConfigSource(all, "test", 500))
+            .withSources(new PropertiesConfigSource(all, "test", 250))
+            .withSources(new EnvConfigSource(env, 300))
             .build();
     return KafkaConnection.from(config.getConfigMapping(CorebusConfig.class).kafka());
   }
@@ -84,17 +90,18 @@ class KafkaConnectionTest {
 
   @Test
   void plainWithAPasswordFromTheEnvironmentAndExtraProperties() {
-    // COREBUS_KAFKA_SASL_PASSWORD reaches corebus.kafka.sasl.password the same way.
     Map<String, Object> p =
         connection(
                 Map.of(
-                    "corebus.kafka.bootstrap-servers", "kafka:9092",
                     "corebus.kafka.security-protocol", "SASL_PLAINTEXT",
                     "corebus.kafka.sasl.username", "op",
-                    "corebus.kafka.sasl.password", "pw",
-                    "corebus.kafka.properties.\"client.dns.lookup\"", "use_all_dns_ips"))
+                    "corebus.kafka.properties.\"client.dns.lookup\"", "use_all_dns_ips"),
+                Map.of(
+                    "COREBUS_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092",
+                    "COREBUS_KAFKA_SASL_PASSWORD", "pw"))
             .adminProperties();
     assertThat(p)
+        .containsEntry("bootstrap.servers", "kafka:9092")
         .containsEntry("sasl.mechanism", "PLAIN")
         .containsEntry(
             "sasl.jaas.config",
