@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
+import io.corebus.localcluster.KafkaBroker;
 import io.corebus.localcluster.KafkaBrokerExtension;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.model.PluginRevision;
@@ -52,7 +53,9 @@ class PluginTopicsIT {
   static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(3);
   private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
-  @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
+  @RegisterExtension
+  static final KafkaBrokerExtension kafka =
+      new KafkaBrokerExtension(new KafkaBroker.Options().heap("256m"));
 
   /** The route seam as the reconciler drives it. */
   static final class RecordingRoutes implements PluginRoutes {
