@@ -97,7 +97,7 @@ public final class BusAdmin implements AutoCloseable {
     try {
       call("describe-cluster", admin -> await(admin.describeCluster().nodes()));
     } catch (KafkaUnavailableException | RuntimeException e) {
-      LOG.infof("Kafka is not reachable yet: %s", e.getMessage());
+      LOG.debugf("Kafka probe: %s", e.getMessage());
     }
   }
 

@@ -3,6 +3,7 @@ package io.corebus.operator.bus;
 import io.corebus.operator.config.CorebusConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.DefaultBean;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -10,7 +11,9 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The operator's side of the bus as CDI beans, from {@code corebus.kafka.*}: the Kafka Admin client
@@ -60,10 +63,30 @@ public class BusProducer {
     return PluginRoutes.NONE;
   }
 
-  /** One Admin call at start-up, in the background, so corebus_kafka_up tells the truth early. */
+  private ScheduledExecutorService prober;
+
+  /**
+   * A background Admin call at start-up and then every probe-interval, so corebus_kafka_up tells
+   * the truth early and follows an outage even when every Plugin's topics are verified already.
+   */
   void probe(@Observes StartupEvent start, CorebusConfig config, BusAdmin admin) {
-    if (config.kafka().bootstrapServers().filter(s -> !s.isBlank()).isPresent()) {
-      CompletableFuture.runAsync(admin::probe);
+    if (config.kafka().bootstrapServers().filter(s -> !s.isBlank()).isEmpty()) {
+      return;
+    }
+    prober =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "corebus-kafka-probe");
+              t.setDaemon(true);
+              return t;
+            });
+    long every = Math.max(1_000, config.kafka().probeInterval().toMillis());
+    prober.scheduleWithFixedDelay(admin::probe, 0, every, TimeUnit.MILLISECONDS);
+  }
+
+  void stopProbing(@Observes ShutdownEvent stop) {
+    if (prober != null) {
+      prober.shutdownNow();
     }
   }
 }

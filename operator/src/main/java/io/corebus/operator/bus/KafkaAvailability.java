@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * Whether the operator can reach Kafka, exported as the {@code corebus_kafka_up} gauge (1 after a
@@ -19,6 +20,8 @@ import java.util.Optional;
  * others learn at once that Kafka is unavailable and when to look again.
  */
 public final class KafkaAvailability {
+  private static final Logger LOG = Logger.getLogger(KafkaAvailability.class);
+
   public static final String UP_METRIC = "corebus.kafka.up";
   public static final String ERRORS_METRIC = "corebus.kafka.admin.errors";
 
@@ -68,6 +71,9 @@ public final class KafkaAvailability {
   }
 
   public synchronized void succeeded() {
+    if (!up && failures > 0) {
+      LOG.infof("Kafka answers again after %d failed attempt(s)", failures);
+    }
     up = true;
     failures = 0;
     nextAttempt = Instant.MIN;
@@ -80,6 +86,9 @@ public final class KafkaAvailability {
         .tag("operation", operation)
         .register(registry)
         .increment();
+    if (failures == 0) {
+      LOG.warnf("%s; retrying with back-off up to %s", error, maxBackoff);
+    }
     up = false;
     failures++;
     lastError = error;

@@ -77,7 +77,10 @@ public final class KafkaPluginTopics implements PluginTopics {
       Plugin plugin, Collection<Plugin> namespacePlugins, Set<String> podNames) {
     String key = key(plugin);
     Verified last = verified.get(key);
+    // Trust a recent check, unless Kafka has been seen down since (then ask, or learn from the
+    // back-off at once that it is still down).
     if (last != null
+        && bus.availability().isUp()
         && clock.instant().isBefore(last.at().plus(settings.recheckInterval()))
         && last.podNames().equals(podNames)
         && last.desired().equals(TopicPlan.desired(plugin, namespacePlugins, last.layout()))) {

@@ -55,6 +55,13 @@ public interface CorebusConfig {
     @WithDefault("8s")
     Duration apiTimeout();
 
+    /**
+     * How often the operator asks Kafka for its brokers in the background, so corebus_kafka_up
+     * follows an outage even when no reconcile needs Kafka.
+     */
+    @WithDefault("30s")
+    Duration probeInterval();
+
     /** Back-off between attempts while Kafka is unreachable: doubles from initial up to max. */
     RetryBackoff retryBackoff();
 
