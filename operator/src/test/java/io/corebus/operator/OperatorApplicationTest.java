@@ -46,7 +46,7 @@ class OperatorApplicationTest {
     public Map<String, String> getConfigOverrides() {
       return Map.of(
           "corebus.runtime-image", "corebus/plugin-runtime:from-config",
-          "corebus.kafka-bootstrap", "kafka.test:9092",
+          "corebus.kafka.bootstrap-servers", "kafka.test:9092",
           "corebus.pods.termination-grace-period-seconds", "45");
     }
   }
@@ -84,6 +84,8 @@ class OperatorApplicationTest {
               Plugin p =
                   client.resources(Plugin.class).inNamespace("app").withName("greeter").get();
               assertThat(p.getStatus()).isNotNull();
+              // The stored Plugin starts with an empty status, before the first reconcile.
+              assertThat(p.getStatus().condition(Condition.READY)).isNotNull();
               assertThat(p.getStatus().condition(Condition.READY).getStatus())
                   .isEqualTo(Condition.TRUE);
               assertThat(p.getMetadata().getFinalizers()).contains(PluginReconciler.FINALIZER);
@@ -102,12 +104,31 @@ class OperatorApplicationTest {
 
     given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
     given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+    // kafka.test does not resolve: the Plugin runs anyway, Degraded says why, metrics count it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              Condition degraded =
+                  client
+                      .resources(Plugin.class)
+                      .inNamespace("app")
+                      .withName("greeter")
+                      .get()
+                      .getStatus()
+                      .condition(Condition.DEGRADED);
+              assertThat(degraded.getReason()).isEqualTo("KafkaUnavailable");
+              assertThat(degraded.getMessage()).contains("cannot reach Kafka at kafka.test:9092");
+            });
+
     given()
         .when()
         .get("/q/metrics")
         .then()
         .statusCode(200)
         .body(containsString("corebus_plugins{ready=\"true\"} 1.0"))
+        .body(containsString("corebus_kafka_up 0.0"))
+        .body(containsString("corebus_kafka_admin_errors_total{operation="))
         .body(containsString("operator_sdk_"));
   }
 }

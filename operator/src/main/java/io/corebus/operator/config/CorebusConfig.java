@@ -2,7 +2,9 @@ package io.corebus.operator.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** The operator's own settings (prefix {@code corebus}); see application.properties. */
@@ -13,11 +15,8 @@ public interface CorebusConfig {
   @WithDefault(OperatorSettings.DEFAULT_RUNTIME_IMAGE)
   String runtimeImage();
 
-  /**
-   * Kafka bootstrap servers handed to every runtime. Without it the operator runs but reports every
-   * Plugin as Ready=False (KafkaBootstrapMissing).
-   */
-  Optional<String> kafkaBootstrap();
+  /** The bus's Kafka cluster: how the operator and the runtimes reach it, and its topics. */
+  Kafka kafka();
 
   /** Defaults for the pods the operator creates. */
   Pods pods();
@@ -27,6 +26,140 @@ public interface CorebusConfig {
 
   /** Leader election (active in the prod profile). */
   LeaderElection leaderElection();
+
+  interface Kafka {
+    /**
+     * Bootstrap servers, used by the operator and handed to every runtime. Without it the operator
+     * runs but reports every Plugin as Ready=False (KafkaBootstrapMissing).
+     */
+    Optional<String> bootstrapServers();
+
+    /** PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
+    @WithDefault("PLAINTEXT")
+    String securityProtocol();
+
+    /** TLS stores (security protocols SSL and SASL_SSL). */
+    Tls tls();
+
+    /** SASL credentials (security protocols SASL_PLAINTEXT and SASL_SSL). */
+    Sasl sasl();
+
+    /**
+     * How long one Admin request may take. Short on purpose: reconciles call Kafka, and an outage
+     * must not hold a reconcile thread for long.
+     */
+    @WithDefault("5s")
+    Duration requestTimeout();
+
+    /** How long one Admin operation may take, retries included (at least request-timeout). */
+    @WithDefault("8s")
+    Duration apiTimeout();
+
+    /**
+     * How often the operator asks Kafka for its brokers in the background, so corebus_kafka_up
+     * follows an outage even when no reconcile needs Kafka.
+     */
+    @WithDefault("30s")
+    Duration probeInterval();
+
+    /** Back-off between attempts while Kafka is unreachable: doubles from initial up to max. */
+    RetryBackoff retryBackoff();
+
+    /** Topics the operator creates. */
+    Topics topics();
+
+    /**
+     * Extra Kafka Admin client properties, applied last (for example {@code
+     * corebus.kafka.properties."sasl.login.callback.handler.class"}).
+     */
+    Map<String, String> properties();
+  }
+
+  interface Tls {
+    Store truststore();
+
+    Store keystore();
+
+    /** Password of the key in the keystore, when it differs from the keystore's. */
+    Optional<String> keyPassword();
+
+    /** Checks the broker's host name against its certificate. */
+    @WithDefault("true")
+    boolean hostnameVerification();
+  }
+
+  interface Store {
+    /** The store file (PKCS12, JKS or PEM). */
+    Optional<Path> location();
+
+    @WithDefault("PKCS12")
+    String type();
+
+    /** The store's password; or {@code password-file}, read on every (re)connect. */
+    Optional<String> password();
+
+    Optional<Path> passwordFile();
+  }
+
+  interface Sasl {
+    /** PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, ... (PLAIN when only a user is set). */
+    Optional<String> mechanism();
+
+    /** A complete sasl.jaas.config; or {@code jaas-config-file}. Not together with username. */
+    Optional<String> jaasConfig();
+
+    Optional<Path> jaasConfigFile();
+
+    /** For PLAIN and SCRAM: the user; the password comes from password or password-file. */
+    Optional<String> username();
+
+    Optional<String> password();
+
+    Optional<Path> passwordFile();
+  }
+
+  interface RetryBackoff {
+    @WithDefault("1s")
+    Duration initial();
+
+    @WithDefault("30s")
+    Duration max();
+  }
+
+  interface Topics {
+    /** Replication factor of new topics; default min(3, number of brokers). */
+    Optional<Integer> replicationFactor();
+
+    /** min.insync.replicas of new topics; default 2 with 3 or more replicas, else 1. */
+    Optional<Integer> minInsyncReplicas();
+
+    /** Fewest partitions of a request topic (it gets at least the provider's replicas.max). */
+    @WithDefault("3")
+    int minRequestPartitions();
+
+    /** Fewest partitions of an event topic (it gets at least each subscriber's replicas.max). */
+    @WithDefault("3")
+    int eventPartitions();
+
+    /** retention.ms of the telemetry topic: figures older than this are useless. */
+    @WithDefault("1h")
+    Duration telemetryRetention();
+
+    /**
+     * Topics found as desired are checked again after this long even when nothing changed (a topic
+     * deleted behind the operator's back comes back then).
+     */
+    @WithDefault("5m")
+    Duration recheckInterval();
+
+    /**
+     * How long a deleted plug-in's request topics are kept while they still hold requests its
+     * consumer group never processed (a new provider may still take them over); then they are
+     * deleted anyway, with a Warning event.
+     */
+    @WithDefault("2m")
+    Duration drainTimeout();
+  }
 
   interface Pods {
     /** Seconds a runtime gets to drain in-flight work before it is killed. */

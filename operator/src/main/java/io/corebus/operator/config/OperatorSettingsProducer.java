@@ -18,7 +18,7 @@ public class OperatorSettingsProducer {
     CorebusConfig.DefaultResources r = config.pods().defaultResources();
     return new OperatorSettings(
         config.runtimeImage(),
-        config.kafkaBootstrap(),
+        config.kafka().bootstrapServers(),
         OperatorSettings.resources(
             r.cpuRequest().orElse(null),
             r.memoryRequest().orElse(null),

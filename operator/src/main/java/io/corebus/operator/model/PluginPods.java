@@ -1,5 +1,6 @@
 package io.corebus.operator.model;
 
+import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.crds.Artifact;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
@@ -267,12 +268,26 @@ public final class PluginPods {
                 spec.getProvides() == null
                     ? List.of()
                     : spec.getProvides().stream().map(ProvidedService::getService).toList())));
+    env.add(value(RuntimeContract.ENV_ALLOWED_CALLERS, allowedCallers(spec).format()));
     env.add(value(RuntimeContract.ENV_SUBSCRIBES, join(spec.getSubscribes())));
     env.add(value(RuntimeContract.ENV_PUBLISHES, join(spec.getPublishes())));
     env.add(value(RuntimeContract.ENV_REQUIRES, join(spec.getRequires())));
     env.add(value(RuntimeContract.ENV_KAFKA_BOOTSTRAP, settings.kafkaBootstrap().orElse("")));
     env.add(value(RuntimeContract.ENV_CONFIG_DIR, RuntimeContract.CONFIG_MOUNT_PATH));
     return env;
+  }
+
+  /** provides[].allowedCallers; services with an empty list admit anyone and are left out. */
+  static AllowedCallers allowedCallers(PluginSpec spec) {
+    Map<String, List<String>> byService = new LinkedHashMap<>();
+    if (spec.getProvides() != null) {
+      for (ProvidedService p : spec.getProvides()) {
+        if (p.getService() != null && p.getAllowedCallers() != null) {
+          byService.put(p.getService(), p.getAllowedCallers());
+        }
+      }
+    }
+    return AllowedCallers.of(byService);
   }
 
   private static String join(List<String> values) {

@@ -28,9 +28,10 @@ public final class PluginRevision {
 
   /**
    * Bumped when {@link PluginPods} changes what it renders in a way running pods must pick up (for
-   * example a new probe or env variable), so an operator upgrade rolls the plug-ins.
+   * example a new probe or env variable), so an operator upgrade rolls the plug-ins. 2: {@code
+   * COREBUS_ALLOWED_CALLERS} (its value comes from provides[].allowedCallers, already hashed).
    */
-  static final int TEMPLATE_GENERATION = 1;
+  static final int TEMPLATE_GENERATION = 2;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 

@@ -27,6 +27,15 @@ public final class PluginEvents {
   public static final String ROLLOUT_FINISHED = "RolloutFinished";
   public static final String VALIDATION_FAILED = "ValidationFailed";
   public static final String RECONCILE_FAILED = "ReconcileFailed";
+  public static final String TOPICS_CREATED = "TopicsCreated";
+  public static final String PARTITIONS_RAISED = "PartitionsRaised";
+  public static final String KAFKA_UNAVAILABLE = "KafkaUnavailable";
+  public static final String KAFKA_AVAILABLE = "KafkaAvailable";
+  public static final String TOPIC_PROBLEM = "TopicProblem";
+  public static final String ROUTES_NOT_PUBLISHED = "RoutesNotPublished";
+  public static final String WAITING_FOR_DRAIN = "WaitingForDrain";
+  public static final String TOPICS_DELETED = "TopicsDeleted";
+  public static final String TOPICS_DELETED_UNDRAINED = "TopicsDeletedUndrained";
 
   private static final AtomicLong SEQUENCE = new AtomicLong();
 

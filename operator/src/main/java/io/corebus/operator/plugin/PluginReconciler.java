@@ -5,7 +5,17 @@ import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.PluginStatus;
 import io.corebus.crds.RolloutStrategy;
+import io.corebus.operator.bus.DesiredRoutes;
+import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
+import io.corebus.operator.bus.PluginTopics.Checked;
+import io.corebus.operator.bus.PluginTopics.Draining;
+import io.corebus.operator.bus.PluginTopics.EnsureReport;
+import io.corebus.operator.bus.PluginTopics.ReleaseReport;
+import io.corebus.operator.bus.PluginTopics.Released;
+import io.corebus.operator.bus.PluginTopics.TopicProblem;
+import io.corebus.operator.bus.PluginTopics.Unavailable;
+import io.corebus.operator.bus.ServiceRoute;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.metrics.PluginCensus;
 import io.corebus.operator.model.PluginNames;
@@ -17,6 +27,7 @@ import io.corebus.operator.model.PodSetPlanner;
 import io.corebus.operator.model.PodState;
 import io.corebus.operator.model.ReplicaCount;
 import io.corebus.operator.status.PluginStatusAggregator;
+import io.corebus.operator.status.PluginStatusAggregator.BusProblem;
 import io.corebus.operator.validation.PluginValidator;
 import io.corebus.operator.validation.Validation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -45,9 +56,12 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -60,9 +74,14 @@ import org.jboss.logging.Logger;
  *       ({@link PluginValidator}); an invalid Plugin is reported Ready=False and its pods are
  *       frozen (none created, none deleted: a bad edit never takes a running plug-in down; this
  *       includes the newer of two providers of one service);
+ *   <li>ensures the plug-in's Kafka topics ({@link PluginTopics}); when Kafka is unreachable the
+ *       pods are still managed, the Plugin is Degraded (KafkaUnavailable) and the reconcile comes
+ *       back after a back-off instead of failing;
  *   <li>ensures the ConfigMap, Service and PodDisruptionBudget ({@link OwnedObjects});
  *   <li>plans the next pod step ({@link PodSetPlanner}) from the pods as they are, counting its own
  *       unobserved writes ({@link PodExpectations}), and executes it;
+ *   <li>hands the services' desired routes to the route table ({@link PluginRoutes}) once the
+ *       topics exist;
  *   <li>builds the status ({@link PluginStatusAggregator}) and patches it only if it changed.
  * </ol>
  *
@@ -72,8 +91,10 @@ import org.jboss.logging.Logger;
  * providers and unresolved requires). {@code rescheduleAfter} is only a backstop while pods are
  * still changing. A reconcile with nothing to change makes no write call at all.
  *
- * <p>On delete ({@link #cleanup}) pods go first; once none is left, the Service, ConfigMap and
- * PodDisruptionBudget are deleted, the plug-in's bus topics released, and the finalizer removed.
+ * <p>On delete ({@link #cleanup}) the routes are withdrawn and the pods go first; once none is
+ * left, the Service, ConfigMap and PodDisruptionBudget are deleted, the topics only this plug-in
+ * used are deleted once drained ({@link PluginTopics#release}), and the finalizer removed. Waiting
+ * (for pods, for a drain, for Kafka) is done by rescheduling, never on the reconcile thread.
  */
 @ControllerConfiguration(
     name = PluginReconciler.NAME,
@@ -100,20 +121,33 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   private final OperatorSettings settings;
   private final PluginCensus census;
   private final PluginTopics topics;
+  private final PluginRoutes routes;
   private final Clock clock;
   private final PodExpectations expectations;
   private final PluginEvents events;
 
+  /** What {@link PluginRoutes#publish} last accepted, per Plugin: only changes are handed over. */
+  private final Map<String, List<ServiceRoute>> publishedRoutes = new ConcurrentHashMap<>();
+
+  /** Deleted Plugins whose cleanup already reported that Kafka is unavailable (one event). */
+  private final Set<String> releaseWaitReported = ConcurrentHashMap.newKeySet();
+
   @Inject
-  public PluginReconciler(OperatorSettings settings, PluginCensus census, PluginTopics topics) {
-    this(settings, census, topics, Clock.systemUTC());
+  public PluginReconciler(
+      OperatorSettings settings, PluginCensus census, PluginTopics topics, PluginRoutes routes) {
+    this(settings, census, topics, routes, Clock.systemUTC());
   }
 
   public PluginReconciler(
-      OperatorSettings settings, PluginCensus census, PluginTopics topics, Clock clock) {
+      OperatorSettings settings,
+      PluginCensus census,
+      PluginTopics topics,
+      PluginRoutes routes,
+      Clock clock) {
     this.settings = settings;
     this.census = census;
     this.topics = topics;
+    this.routes = routes;
     this.clock = clock;
     this.expectations = new PodExpectations(clock);
     this.events = new PluginEvents(clock);
@@ -184,10 +218,28 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     Validation validation = PluginValidator.validate(plugin, namespacePlugins, settings);
     ReplicaCount count = ReplicaCount.of(spec);
     String revision = PluginRevision.of(spec, settings);
-    List<Pod> pods = expectations.view(key, List.copyOf(context.getSecondaryResources(Pod.class)));
+    List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
+    List<Pod> pods = expectations.view(key, cached);
 
     PodSetPlan plan;
+    BusProblem busProblem = null;
+    Duration retry = null;
     if (validation.valid()) {
+      // Topics first, so new runtimes find them; a Kafka outage does not stop the pods.
+      EnsureReport bus = topics.ensure(plugin, namespacePlugins, podNames(cached, pods));
+      if (bus instanceof Unavailable u) {
+        busProblem =
+            new BusProblem(
+                PluginStatusAggregator.KAFKA_UNAVAILABLE,
+                u.error() + "; pods are managed as usual, topics are checked when Kafka answers");
+        retry = u.retryAfter();
+      } else if (bus instanceof Checked checked) {
+        recordTopicChanges(plugin, checked, client);
+        if (!checked.problems().isEmpty()) {
+          busProblem = topicProblem(checked);
+          retry = settings.rolloutRecheck();
+        }
+      }
       OwnedObjects.ensure(
           plugin,
           client,
@@ -197,6 +249,13 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
           count.wantsDisruptionBudget());
       plan = PodSetPlanner.plan(pods, count.desired(), revision);
       pods = execute(plugin, revision, count, pods, plan, client);
+      if (bus instanceof Checked checked && checked.allExist()) {
+        String failure = publishRoutes(plugin, DesiredRoutes.of(plugin, revision, pods));
+        if (failure != null && busProblem == null) {
+          busProblem = new BusProblem(PluginStatusAggregator.ROUTES_NOT_PUBLISHED, failure);
+          retry = CLEANUP_RECHECK;
+        }
+      }
     } else {
       plan = new PodSetPlan(List.of(), List.of(), PodSetPlan.Phase.STABLE, List.of());
     }
@@ -205,6 +264,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         PluginStatusAggregator.of(plugin, clock.instant())
             .note(count.note())
             .note(strategyNote(spec))
+            .bus(busProblem)
             .observe(validation, count, revision, pods, plan)
             .build();
     recordTransitions(plugin, next, validation, client);
@@ -216,9 +276,76 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     UpdateControl<Plugin> control = UpdateControl.noUpdate();
     if (validation.valid() && plan.phase() != PodSetPlan.Phase.STABLE) {
       // Pod events drive the rollout; this only guards against a lost event.
-      control.rescheduleAfter(settings.rolloutRecheck().toMillis());
+      retry = shorter(retry, settings.rolloutRecheck());
+    }
+    if (retry != null) {
+      // A Kafka outage comes back here after its back-off: no exception, so JOSDK's own retry
+      // (which would hammer the broker) is never involved.
+      control.rescheduleAfter(Math.max(retry.toMillis(), 100));
     }
     return control;
+  }
+
+  private static Duration shorter(Duration a, Duration b) {
+    return a == null || b.compareTo(a) < 0 ? b : a;
+  }
+
+  /**
+   * Every pod that exists or is expected, terminating ones included (they still use their slot).
+   */
+  private static Set<String> podNames(List<Pod> cached, List<Pod> view) {
+    Set<String> names = new LinkedHashSet<>();
+    cached.forEach(p -> names.add(p.getMetadata().getName()));
+    view.forEach(p -> names.add(p.getMetadata().getName()));
+    return names;
+  }
+
+  private static BusProblem topicProblem(Checked checked) {
+    boolean notCreated =
+        checked.problems().stream().anyMatch(p -> p.kind() == TopicProblem.Kind.NOT_CREATED);
+    return new BusProblem(
+        notCreated
+            ? PluginStatusAggregator.TOPICS_NOT_CREATED
+            : PluginStatusAggregator.TOPIC_CONFLICT,
+        checked.problems().stream().map(TopicProblem::message).collect(Collectors.joining("; ")));
+  }
+
+  private void recordTopicChanges(Plugin plugin, Checked checked, KubernetesClient client) {
+    if (!checked.created().isEmpty()) {
+      events.normal(
+          client,
+          plugin,
+          PluginEvents.TOPICS_CREATED,
+          "Created Kafka topics " + String.join(", ", checked.created()));
+    }
+    if (!checked.grown().isEmpty()) {
+      events.normal(
+          client,
+          plugin,
+          PluginEvents.PARTITIONS_RAISED,
+          "Raised partitions of " + String.join(", ", checked.grown()));
+    }
+    if (!checked.deletedReplySlots().isEmpty()) {
+      LOG.infof(
+          "%s: deleted the reply slots of vanished pods: %s",
+          key(plugin), checked.deletedReplySlots());
+    }
+  }
+
+  /** Hands changed routes to the route table; returns why that failed, or null. */
+  private String publishRoutes(Plugin plugin, List<ServiceRoute> desired) {
+    String key = key(plugin);
+    if (desired.equals(publishedRoutes.get(key))) {
+      return null;
+    }
+    try {
+      routes.publish(plugin, desired);
+      publishedRoutes.put(key, desired);
+      return null;
+    } catch (RuntimeException e) {
+      LOG.warnf(e, "%s: publishing routes failed", key);
+      return "routes not published: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+    }
   }
 
   private static InformerEventSource<Plugin, Plugin> peers(Context<Plugin> context) {
@@ -326,6 +453,25 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
           PluginEvents.ROLLOUT_FINISHED,
           "Rollout finished: " + progressing.getMessage());
     }
+    Condition degradedBefore = before == null ? null : before.condition(Condition.DEGRADED);
+    Condition degraded = next.condition(Condition.DEGRADED);
+    String reasonBefore = degradedBefore == null ? null : degradedBefore.getReason();
+    if (!Objects.equals(reasonBefore, degraded.getReason())) {
+      String reason = degraded.getReason();
+      if (PluginStatusAggregator.KAFKA_UNAVAILABLE.equals(reason)) {
+        events.warning(client, plugin, PluginEvents.KAFKA_UNAVAILABLE, degraded.getMessage());
+      } else if (PluginStatusAggregator.TOPIC_CONFLICT.equals(reason)
+          || PluginStatusAggregator.TOPICS_NOT_CREATED.equals(reason)) {
+        events.warning(client, plugin, PluginEvents.TOPIC_PROBLEM, degraded.getMessage());
+      } else if (PluginStatusAggregator.ROUTES_NOT_PUBLISHED.equals(reason)) {
+        events.warning(client, plugin, PluginEvents.ROUTES_NOT_PUBLISHED, degraded.getMessage());
+      }
+      if (PluginStatusAggregator.KAFKA_UNAVAILABLE.equals(reasonBefore)
+          && !PluginStatusAggregator.KAFKA_UNAVAILABLE.equals(reason)) {
+        events.normal(
+            client, plugin, PluginEvents.KAFKA_AVAILABLE, "Kafka answers again; topics checked");
+      }
+    }
     Condition readyBefore = before == null ? null : before.condition(Condition.READY);
     Condition ready = next.condition(Condition.READY);
     if (!validation.valid()
@@ -398,6 +544,15 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     String ns = plugin.getMetadata().getNamespace();
     KubernetesClient client = context.getClient();
 
+    // Callers stop being sent here before the pods stop.
+    try {
+      routes.withdraw(plugin, providedServices(plugin));
+    } catch (RuntimeException e) {
+      LOG.warnf(e, "%s: withdrawing routes failed; retrying", key);
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(CLEANUP_RECHECK.toMillis());
+    }
+    publishedRoutes.remove(key);
+
     // Read from the API server, not the cache: nothing may be left behind.
     List<Pod> pods =
         client
@@ -424,11 +579,66 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         .withName(PluginNames.podDisruptionBudget(plugin))
         .delete();
     client.configMaps().inNamespace(ns).withName(PluginNames.configMap(plugin)).delete();
-    topics.release(plugin);
+
+    ReleaseReport released = topics.release(plugin, remainingPeers(context, plugin));
+    if (released instanceof Draining d) {
+      if (d.firstTime()) {
+        events.normal(client, plugin, PluginEvents.WAITING_FOR_DRAIN, d.why());
+      }
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(d.retryAfter().toMillis());
+    }
+    if (released instanceof Unavailable u) {
+      // Topics are not orphaned: the Plugin stays until Kafka answers (removing the finalizer
+      // by hand skips this).
+      if (releaseWaitReported.add(key)) {
+        events.warning(
+            client,
+            plugin,
+            PluginEvents.KAFKA_UNAVAILABLE,
+            "Cannot delete the plug-in's topics yet: "
+                + u.error()
+                + "; retrying (remove finalizer "
+                + FINALIZER
+                + " to leave them behind)");
+      }
+      return DeleteControl.noFinalizerRemoval()
+          .rescheduleAfter(Math.max(u.retryAfter().toMillis(), 100));
+    }
+    if (released instanceof Released r) {
+      if (!r.deleted().isEmpty()) {
+        events.normal(
+            client,
+            plugin,
+            PluginEvents.TOPICS_DELETED,
+            "Deleted Kafka topics " + String.join(", ", r.deleted()));
+      }
+      if (r.warning() != null) {
+        events.warning(client, plugin, PluginEvents.TOPICS_DELETED_UNDRAINED, r.warning());
+      }
+    }
+    releaseWaitReported.remove(key);
     expectations.forget(key);
     census.forget(key);
     LOG.infof("%s: cleaned up", key);
     return DeleteControl.defaultDelete();
+  }
+
+  /** The namespace's other Plugins that stay: they keep shared topics alive. */
+  private static List<Plugin> remainingPeers(Context<Plugin> context, Plugin plugin) {
+    return peers(context)
+        .list(plugin.getMetadata().getNamespace())
+        .filter(p -> !p.getMetadata().getName().equals(plugin.getMetadata().getName()))
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .toList();
+  }
+
+  private static List<String> providedServices(Plugin plugin) {
+    return plugin.getSpec() == null || plugin.getSpec().getProvides() == null
+        ? List.of()
+        : plugin.getSpec().getProvides().stream()
+            .map(io.corebus.crds.ProvidedService::getService)
+            .filter(Objects::nonNull)
+            .toList();
   }
 
   private static String key(Plugin plugin) {

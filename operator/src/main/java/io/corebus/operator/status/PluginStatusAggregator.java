@@ -8,6 +8,7 @@ import io.corebus.operator.model.PluginNames;
 import io.corebus.operator.model.PodSetPlan;
 import io.corebus.operator.model.PodState;
 import io.corebus.operator.model.ReplicaCount;
+import io.corebus.operator.model.VersionWeights;
 import io.corebus.operator.validation.Validation;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
@@ -39,6 +40,18 @@ public final class PluginStatusAggregator {
   public static final String UNRESOLVED_REQUIRES = "UnresolvedRequires";
   public static final String AS_EXPECTED = "AsExpected";
   public static final String RECONCILE_FAILED = "ReconcileFailed";
+  public static final String KAFKA_UNAVAILABLE = "KafkaUnavailable";
+  public static final String TOPIC_CONFLICT = "TopicConflict";
+  public static final String TOPICS_NOT_CREATED = "TopicsNotCreated";
+  public static final String ROUTES_NOT_PUBLISHED = "RoutesNotPublished";
+
+  /**
+   * Something wrong with the plug-in's side of the bus (Kafka, its topics, its routes).
+   *
+   * @param reason one of the reasons above, for the Degraded condition
+   * @param message what is wrong, for people
+   */
+  public record BusProblem(String reason, String message) {}
 
   private static final List<String> TYPES =
       List.of(Condition.READY, Condition.PROGRESSING, Condition.DEGRADED);
@@ -53,6 +66,7 @@ public final class PluginStatusAggregator {
   private int readyReplicas;
   private String updateRevision;
   private List<VersionStatus> versions = List.of();
+  private BusProblem busProblem;
 
   private PluginStatusAggregator(Plugin plugin, Instant now) {
     this.plugin = plugin;
@@ -69,6 +83,15 @@ public final class PluginStatusAggregator {
     if (note != null) {
       notes.add(note);
     }
+    return this;
+  }
+
+  /**
+   * A problem on the bus: Degraded=True with its reason (unless the Plugin is invalid, which says
+   * more). Pods are managed regardless: they run independently of Kafka.
+   */
+  public PluginStatusAggregator bus(BusProblem problem) {
+    this.busProblem = problem;
     return this;
   }
 
@@ -155,7 +178,9 @@ public final class PluginStatusAggregator {
               desired + " pods at revision " + revision + " (version " + version + ")");
     }
 
-    if (!validation.unresolvedRequires().isEmpty()) {
+    if (busProblem != null) {
+      set(Condition.DEGRADED, true, busProblem.reason(), busProblem.message());
+    } else if (!validation.unresolvedRequires().isEmpty()) {
       set(
           Condition.DEGRADED,
           true,
@@ -199,23 +224,11 @@ public final class PluginStatusAggregator {
           new VersionStatus(
               PodState.version(revPods.get(0)), e.getKey(), revPods.size(), ready, 0));
     }
-    // Requests are load-balanced over the Ready consumers of a plug-in, so each version's share
-    // is its share of Ready pods (largest remainder, so the weights add up to 100).
-    if (readyReplicas > 0) {
-      int assigned = 0;
-      List<double[]> remainders = new ArrayList<>();
-      for (int i = 0; i < out.size(); i++) {
-        double exact = 100.0 * out.get(i).getReadyReplicas() / readyReplicas;
-        int floor = (int) Math.floor(exact);
-        out.get(i).setWeight(floor);
-        assigned += floor;
-        remainders.add(new double[] {exact - floor, i});
-      }
-      remainders.sort(Comparator.comparingDouble((double[] r) -> r[0]).reversed());
-      for (int k = 0; k < 100 - assigned; k++) {
-        VersionStatus v = out.get((int) remainders.get(k % remainders.size())[1]);
-        v.setWeight(v.getWeight() + 1);
-      }
+    // Each version's share of calls is its share of Ready pods.
+    List<Integer> weights =
+        VersionWeights.split(out.stream().map(VersionStatus::getReadyReplicas).toList());
+    for (int i = 0; i < out.size(); i++) {
+      out.get(i).setWeight(weights.get(i));
     }
     // The current revision first, then the others.
     out.sort(

@@ -1,5 +1,6 @@
 package io.corebus.operator.validation;
 
+import io.corebus.bus.protocol.BusTopics;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.ProvidedService;
@@ -48,7 +49,7 @@ public final class PluginValidator {
       problems.add(
           new Problem(
               Problem.KAFKA_BOOTSTRAP_MISSING,
-              "the operator has no Kafka bootstrap servers (set corebus.kafka-bootstrap), so"
+              "the operator has no Kafka bootstrap servers (set corebus.kafka.bootstrap-servers), so"
                   + " plug-ins cannot reach the bus"));
     }
     if (spec.getEnv() != null) {
@@ -66,6 +67,7 @@ public final class PluginValidator {
       }
     }
     problems.addAll(PodTemplateRules.problems(spec.getPodTemplate()));
+    problems.addAll(topicNameProblems(plugin));
 
     Set<String> seen = new HashSet<>();
     ServiceOwnership ownership = ServiceOwnership.of(withSelf(plugin, namespacePlugins));
@@ -99,6 +101,40 @@ public final class PluginValidator {
       }
     }
     return new Validation(problems, unresolved);
+  }
+
+  /** Every service and event type must make a legal Kafka topic name (at most 249 characters). */
+  private static List<Problem> topicNameProblems(Plugin plugin) {
+    List<Problem> out = new ArrayList<>();
+    BusTopics topics;
+    try {
+      topics = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
+    } catch (IllegalArgumentException e) {
+      out.add(new Problem(Problem.INVALID_SPEC, e.getMessage()));
+      return out;
+    }
+    PluginSpec spec = plugin.getSpec();
+    for (ProvidedService p : providesOf(spec)) {
+      check(out, () -> topics.requests(p.getService()));
+    }
+    for (List<String> types : List.of(listOf(spec.getPublishes()), listOf(spec.getSubscribes()))) {
+      for (String type : types) {
+        check(out, () -> topics.events(type));
+      }
+    }
+    return out;
+  }
+
+  private static void check(List<Problem> out, java.util.function.Supplier<String> topicName) {
+    try {
+      topicName.get();
+    } catch (IllegalArgumentException e) {
+      out.add(new Problem(Problem.INVALID_SPEC, e.getMessage()));
+    }
+  }
+
+  private static List<String> listOf(List<String> values) {
+    return values == null ? List.of() : values;
   }
 
   private static List<ProvidedService> providesOf(PluginSpec spec) {

@@ -2,6 +2,7 @@ package io.corebus.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.crds.Artifact;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.ProvidedService;
@@ -14,6 +15,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -120,6 +123,55 @@ class PluginPodsTest {
         .anySatisfy(v -> assertThat(v.getConfigMap().getName()).isEqualTo("payment-config"))
         .anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
     assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(30L);
+  }
+
+  @Test
+  void allowedCallersReachTheRuntimeInTheBusProtocolFormat() {
+    Plugin p = payment();
+    ProvidedService pay = new ProvidedService("shop.payment.Pay");
+    pay.setAllowedCallers(List.of("orders", "checkout"));
+    ProvidedService refund = new ProvidedService("shop.payment.Refund");
+    p.getSpec().setProvides(List.of(pay, refund));
+    Map<String, EnvVar> env = env(runtime(PluginPods.desired(p, "abcdef0123", 0, SETTINGS)));
+
+    String value = env.get(RuntimeContract.ENV_ALLOWED_CALLERS).getValue();
+    assertThat(value).isEqualTo("shop.payment.Pay=checkout,orders");
+    // What the runtime does with it: only the listed callers reach Pay; anyone reaches Refund.
+    AllowedCallers parsed = AllowedCallers.parse(value);
+    assertThat(parsed.permits("shop.payment.Pay", "orders")).isTrue();
+    assertThat(parsed.permits("shop.payment.Pay", "stranger")).isFalse();
+    assertThat(parsed.permits("shop.payment.Refund", "stranger")).isTrue();
+  }
+
+  @Test
+  void noAllowedCallersMeansAnyoneAndAnEmptyVariable() {
+    Map<String, EnvVar> env =
+        env(runtime(PluginPods.desired(payment(), "abcdef0123", 0, SETTINGS)));
+    assertThat(env.get(RuntimeContract.ENV_ALLOWED_CALLERS).getValue()).isEmpty();
+  }
+
+  @Test
+  void everyEnvironmentVariableOfTheRuntimeContractIsSet() throws IllegalAccessException {
+    Map<String, EnvVar> env =
+        env(runtime(PluginPods.desired(payment(), "abcdef0123", 0, SETTINGS)));
+    List<String> contract = new java.util.ArrayList<>();
+    for (Field f : RuntimeContract.class.getFields()) {
+      if (f.getName().startsWith("ENV_") && Modifier.isStatic(f.getModifiers())) {
+        contract.add((String) f.get(null));
+      }
+    }
+    assertThat(contract).hasSizeGreaterThan(10).contains(RuntimeContract.ENV_ALLOWED_CALLERS);
+    // A jar plug-in gets all of them (an image plug-in all but the two jar variables).
+    assertThat(env).containsKeys(contract.toArray(String[]::new));
+  }
+
+  @Test
+  void allowedCallersArePartOfTheRevision() {
+    Plugin before = payment();
+    Plugin after = payment();
+    after.getSpec().getProvides().get(0).setAllowedCallers(List.of("orders"));
+    assertThat(PluginRevision.of(after.getSpec(), SETTINGS))
+        .isNotEqualTo(PluginRevision.of(before.getSpec(), SETTINGS));
   }
 
   @Test

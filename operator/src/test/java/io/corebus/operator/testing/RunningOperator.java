@@ -1,5 +1,6 @@
 package io.corebus.operator.testing;
 
+import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.metrics.PluginCensus;
@@ -25,7 +26,8 @@ public final class RunningOperator implements AutoCloseable {
   private final Map<String, AtomicInteger> reconciles = new ConcurrentHashMap<>();
   private final PluginCensus census = new PluginCensus(new SimpleMeterRegistry());
 
-  private RunningOperator(MockCluster cluster, OperatorSettings settings) {
+  private RunningOperator(
+      MockCluster cluster, OperatorSettings settings, PluginTopics topics, PluginRoutes routes) {
     client = cluster.newOperatorClient();
     Metrics counter =
         new Metrics() {
@@ -48,12 +50,19 @@ public final class RunningOperator implements AutoCloseable {
                     .withMetrics(counter)
                     .withCacheSyncTimeout(Duration.ofSeconds(30))
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
-    operator.register(new PluginReconciler(settings, census, PluginTopics.NONE));
+    operator.register(new PluginReconciler(settings, census, topics, routes));
     operator.start();
   }
 
+  /** The operator without Kafka: topics and routes are not handled. */
   public static RunningOperator start(MockCluster cluster, OperatorSettings settings) {
-    return new RunningOperator(cluster, settings);
+    return new RunningOperator(cluster, settings, PluginTopics.NONE, PluginRoutes.NONE);
+  }
+
+  /** The operator with the given topic handling and route seam. */
+  public static RunningOperator start(
+      MockCluster cluster, OperatorSettings settings, PluginTopics topics, PluginRoutes routes) {
+    return new RunningOperator(cluster, settings, topics, routes);
   }
 
   /** Reconciles finished for a Plugin so far. */

@@ -94,7 +94,23 @@ class PluginValidatorTest {
     Plugin p = plugin("payment", "2024-01-01T00:00:00Z", "shop.Pay");
     Validation v = PluginValidator.validate(p, List.of(p), SETTINGS.withKafkaBootstrap(null));
     assertThat(v.reason()).isEqualTo(Problem.KAFKA_BOOTSTRAP_MISSING);
-    assertThat(v.message()).contains("corebus.kafka-bootstrap");
+    assertThat(v.message()).contains("corebus.kafka.bootstrap-servers");
+  }
+
+  @Test
+  void aServiceOrEventTypeTooLongForATopicNameIsRefused() {
+    Plugin p = plugin("payment", "2024-01-01T00:00:00Z", "shop." + "x".repeat(240) + ".Pay");
+    Validation v = PluginValidator.validate(p, List.of(p), SETTINGS);
+    assertThat(v.reason()).isEqualTo(Problem.INVALID_SPEC);
+    assertThat(v.message()).contains("249");
+
+    // Event types may have 200 characters; in a long namespace that is too long for a topic.
+    Plugin events = plugin("events", "2024-01-01T00:00:00Z", "shop.Ok");
+    events.getMetadata().setNamespace("n".repeat(60));
+    events.getSpec().setSubscribes(List.of("e".repeat(200)));
+    assertThat(PluginValidator.validate(events, List.of(events), SETTINGS).message())
+        .contains("would be")
+        .contains("Kafka allows 249");
   }
 
   @Test
