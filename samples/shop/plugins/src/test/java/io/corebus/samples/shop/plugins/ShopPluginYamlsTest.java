@@ -1,0 +1,144 @@
+package io.corebus.samples.shop.plugins;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.corebus.crds.Plugin;
+import io.corebus.crds.validation.CrdSchemaValidator;
+import io.corebus.samples.localjar.LocalJar;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed Plugin YAMLs are valid, follow the URL scheme, and pin exactly the jars the build
+ * produces (the jars are reproducible, so a SHA-256 changes only when the code does).
+ */
+class ShopPluginYamlsTest {
+  static final String REFRESH_COMMAND =
+      "./mvnw -B -ntp -pl samples/shop/plugins -am package -Dcorebus.samples.update=true";
+
+  private static final boolean UPDATE = Boolean.getBoolean("corebus.samples.update");
+
+  private final CrdSchemaValidator validator = CrdSchemaValidator.forPluginCrd();
+
+  @Test
+  void theShopHasItsFourPluginsOnePerFileNamedLikeIt() {
+    assertThat(ShopPlugin.all())
+        .extracting(ShopPlugin::name)
+        .containsExactly("inventory", "notification", "order", "payment");
+    for (ShopPlugin p : ShopPlugin.all()) {
+      assertThat(p.file().getFileName()).hasToString(p.name() + ".yaml");
+      assertThat(p.localJarAnnotation())
+          .as("%s: the corebus.io/local-jar annotation", p.file().getFileName())
+          .isEqualTo("../" + p.name() + "/target/" + p.name() + "-plugin.jar");
+    }
+  }
+
+  @Test
+  void everyYamlIsAPluginTheApiServerAccepts() {
+    for (ShopPlugin p : ShopPlugin.all()) {
+      assertThat(validator.validateYaml(p.yaml())).as(p.file().toString()).isEmpty();
+    }
+  }
+
+  /** What `./corebus up samples/shop` creates: the local-jar rule applied to each YAML. */
+  @Test
+  void theLocalClusterFormIsAValidPluginWithAFileUrlToTheBuiltJar() throws Exception {
+    KubernetesSerialization serialization = new KubernetesSerialization();
+    for (ShopPlugin p : ShopPlugin.all()) {
+      LocalJar.Resolved local = LocalJar.resolve(p.plugin(), ShopPlugin.DIR);
+
+      Plugin plugin = local.plugin();
+      assertThat(plugin.getSpec().getArtifact().getJar().getUrl())
+          .isEqualTo(p.localJar().toUri().toString());
+      assertThat(plugin.getSpec().getArtifact().getJar().getSha256())
+          .isEqualTo(LocalJar.sha256(p.localJar()));
+      assertThat(validator.validateYaml(serialization.asYaml(plugin)))
+          .as(p.file().toString())
+          .isEmpty();
+    }
+  }
+
+  /**
+   * The drift test: version, url and sha256 in each YAML are what the built jar says. With {@code
+   * -Dcorebus.samples.update=true} it rewrites those three lines instead of failing.
+   */
+  @Test
+  void everyYamlPinsTheVersionUrlAndSha256OfItsBuiltJar() throws Exception {
+    List<String> drift = new ArrayList<>();
+    for (ShopPlugin p : ShopPlugin.all()) {
+      Path jar = p.localJar();
+      if (!Files.isRegularFile(jar)) {
+        fail(
+            jar
+                + " is missing; build the plug-ins first: ./mvnw -B -ntp -pl samples/shop/plugins"
+                + " -am package");
+      }
+      String version;
+      try (PluginJar opened = PluginJar.open(jar)) {
+        version = opened.plugin().version();
+      }
+      String sha256 = LocalJar.sha256(jar);
+      String url = p.publishedUrl(version);
+
+      String expected = p.yaml();
+      expected = withScalar(expected, p.file(), "version", '"' + version + '"');
+      expected = withScalar(expected, p.file(), "url", url);
+      expected = withScalar(expected, p.file(), "sha256", sha256);
+      if (expected.equals(p.yaml())) {
+        continue;
+      }
+      if (UPDATE) {
+        Files.writeString(p.file(), expected);
+        System.out.println("refreshed " + p.file());
+        continue;
+      }
+      var jarArtifact = p.plugin().getSpec().getArtifact().getJar();
+      drift.add(
+          p.file().getFileName()
+              + ": the jar "
+              + p.localJarAnnotation()
+              + " is version "
+              + version
+              + ", sha256 "
+              + sha256
+              + ", published at "
+              + url
+              + "; the YAML says version "
+              + p.plugin().getSpec().getVersion()
+              + ", sha256 "
+              + (jarArtifact == null ? null : jarArtifact.getSha256())
+              + ", url "
+              + (jarArtifact == null ? null : jarArtifact.getUrl()));
+    }
+    if (!drift.isEmpty()) {
+      fail(
+          "The shop's Plugin YAMLs do not match the built jars:\n  "
+              + String.join("\n  ", drift)
+              + "\nIf the code change is intended, refresh them, review the diff and commit it:\n  "
+              + REFRESH_COMMAND);
+    }
+  }
+
+  /**
+   * Replaces the value of the one {@code key:} line, keeping indentation and comments elsewhere.
+   */
+  static String withScalar(String yaml, Path file, String key, String value) {
+    Pattern line = Pattern.compile("(?m)^([ \\t]+" + Pattern.quote(key) + ":[ \\t]*)\\S.*$");
+    Matcher m = line.matcher(yaml);
+    int count = 0;
+    while (m.find()) {
+      count++;
+    }
+    if (count != 1) {
+      fail(file + " must have exactly one '" + key + ":' line to refresh, has " + count);
+    }
+    return line.matcher(yaml).replaceFirst(r -> Matcher.quoteReplacement(r.group(1) + value));
+  }
+}
