@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.fail;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.validation.CrdSchemaValidator;
 import io.corebus.samples.localjar.LocalJar;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,6 +128,37 @@ class ShopPluginYamlsTest {
               + "\nIf the code change is intended, refresh them, review the diff and commit it:\n  "
               + REFRESH_COMMAND);
     }
+  }
+
+  /** The URLs of the YAMLs work on a real cluster because k8s/plugin-jars.yaml serves them. */
+  @Test
+  void theJarServerServesTheBaseUrlTheYamlsNameUnderTheRestrictedProfile() throws Exception {
+    KubernetesSerialization serialization = new KubernetesSerialization();
+    String[] documents =
+        Files.readString(ShopPlugin.DIR.resolve("../k8s/plugin-jars.yaml")).split("(?m)^---$");
+    assertThat(documents).hasSize(2);
+    Deployment deployment = serialization.unmarshal(documents[0], Deployment.class);
+    Service service = serialization.unmarshal(documents[1], Service.class);
+
+    assertThat(ShopPlugin.JAR_BASE_URL)
+        .isEqualTo("http://" + service.getMetadata().getName() + "/");
+    assertThat(service.getSpec().getPorts())
+        .singleElement()
+        .satisfies(port -> assertThat(port.getPort()).isEqualTo(80));
+    assertThat(service.getSpec().getSelector())
+        .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+
+    PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes())
+        .singleElement()
+        .satisfies(v -> assertThat(v.getConfigMap().getName()).isEqualTo("shop-plugin-jars"));
+    Container httpd = pod.getContainers().get(0);
+    assertThat(httpd.getCommand())
+        .containsSubsequence("-p", "8080", "-h", httpd.getVolumeMounts().get(0).getMountPath());
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(httpd.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(httpd.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
   }
 
   /**
