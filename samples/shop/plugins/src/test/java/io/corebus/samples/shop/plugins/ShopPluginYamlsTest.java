@@ -29,6 +29,11 @@ class ShopPluginYamlsTest {
 
   private static final boolean UPDATE = Boolean.getBoolean("corebus.samples.update");
 
+  /** The JDK whose builds the YAMLs pin: javac output, and so the SHA-256, differ between JDKs. */
+  private static final int PINNED_JDK = Integer.getInteger("corebus.samples.jdk", 17);
+
+  private static final int THIS_JDK = Runtime.version().feature();
+
   private final CrdSchemaValidator validator = CrdSchemaValidator.forPluginCrd();
 
   @Test
@@ -75,6 +80,16 @@ class ShopPluginYamlsTest {
    */
   @Test
   void everyYamlPinsTheVersionUrlAndSha256OfItsBuiltJar() throws Exception {
+    if (UPDATE && THIS_JDK != PINNED_JDK) {
+      fail(
+          "Refusing to refresh the YAMLs from jars built with JDK "
+              + THIS_JDK
+              + ": they pin the jars of JDK "
+              + PINNED_JDK
+              + " builds. Run the refresh with JAVA_HOME pointing to a JDK "
+              + PINNED_JDK
+              + ".");
+    }
     List<String> drift = new ArrayList<>();
     for (ShopPlugin p : ShopPlugin.all()) {
       Path jar = p.localJar();
@@ -125,6 +140,16 @@ class ShopPluginYamlsTest {
       fail(
           "The shop's Plugin YAMLs do not match the built jars:\n  "
               + String.join("\n  ", drift)
+              + (THIS_JDK == PINNED_JDK
+                  ? ""
+                  : "\nThis build ran on JDK "
+                      + THIS_JDK
+                      + ", and the YAMLs pin the jars of JDK "
+                      + PINNED_JDK
+                      + " builds (javac output differs between JDKs): build with JAVA_HOME"
+                      + " pointing to a JDK "
+                      + PINNED_JDK
+                      + ".")
               + "\nIf the code change is intended, refresh them, review the diff and commit it:\n  "
               + REFRESH_COMMAND);
     }
