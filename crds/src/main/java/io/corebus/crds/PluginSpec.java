@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -17,13 +18,15 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value =
-        "!has(self.autoscaling) || self.autoscaling.mode != 'Qps' || has(self.autoscaling.targetQpsPerReplica)",
-    message = "autoscaling.targetQpsPerReplica is required when autoscaling.mode is Qps",
+        "!has(self.autoscaling) || !(self.autoscaling.mode in ['Qps', 'QpsAndLag']) || has(self.autoscaling.targetQpsPerReplica)",
+    message =
+        "autoscaling.targetQpsPerReplica is required when autoscaling.mode is Qps or QpsAndLag",
     fieldPath = ".autoscaling.targetQpsPerReplica")
 @ValidationRule(
     value =
-        "!has(self.autoscaling) || self.autoscaling.mode != 'Lag' || has(self.autoscaling.targetLagPerReplica)",
-    message = "autoscaling.targetLagPerReplica is required when autoscaling.mode is Lag",
+        "!has(self.autoscaling) || !(self.autoscaling.mode in ['Lag', 'QpsAndLag']) || has(self.autoscaling.targetLagPerReplica)",
+    message =
+        "autoscaling.targetLagPerReplica is required when autoscaling.mode is Lag or QpsAndLag",
     fieldPath = ".autoscaling.targetLagPerReplica")
 @ValidationRule(
     value = "!has(self.rollout) || self.rollout.strategy != 'HotSwap' || has(self.artifact.jar)",
@@ -37,6 +40,9 @@ public class PluginSpec {
 
   /** Plug-in (Plugin resource) names: a DNS-1123 label short enough to prefix pod names. */
   public static final String PLUGIN_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$";
+
+  /** The most entries spec.config may hold. */
+  public static final int MAX_CONFIG_ENTRIES = 256;
 
   /** Event types: dotted names such as {@code shop.order.OrderPlaced}. */
   public static final String EVENT_TYPE_PATTERN =
@@ -77,11 +83,18 @@ public class PluginSpec {
   @JsonPropertyDescription("How a new version replaces the running one. Defaults to Rolling.")
   private Rollout rollout;
 
+  /**
+   * The entries become keys of a ConfigMap, so they follow its key rules. maxProperties bounds the
+   * rule's cost for the API server's estimator (a rule iterating an unbounded map is refused).
+   */
+  @Size(max = MAX_CONFIG_ENTRIES)
   @ValidationRule(
-      value = "self.all(k, k.matches('^[-._a-zA-Z0-9]+$'))",
-      message = "config keys may contain only letters, digits, '-', '_' and '.'")
+      value =
+          "self.all(k, k.size() <= 253 && k.matches('^[-._a-zA-Z0-9]+$') && k != '.' && k != '..')",
+      message =
+          "config keys must be at most 253 characters of letters, digits, '-', '_' and '.', and not '.' or '..'")
   @JsonPropertyDescription(
-      "Configuration handed to the plug-in as key/value pairs (the plug-in reads them from its context). Changes reach running plug-ins without a restart.")
+      "Configuration handed to the plug-in as key/value pairs (the plug-in reads them from its context). Changes reach running plug-ins without a restart. At most 256 entries; keys follow ConfigMap key rules.")
   private Map<String, String> config = new LinkedHashMap<>();
 
   @JsonPropertyDescription(
