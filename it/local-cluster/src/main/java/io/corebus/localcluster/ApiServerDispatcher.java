@@ -180,11 +180,94 @@ final class ApiServerDispatcher extends Dispatcher {
     if (method == HttpMethod.PATCH && isMergePatch(request)) {
       return asJsonPatch(request, p);
     }
-    if (method == HttpMethod.GET && wantsTable(request) && !p.query().containsKey("watch")) {
-      MockResponse response = store.dispatch(request);
-      return response.code() == 200 ? table(p, response) : response;
+    if (method == HttpMethod.GET) {
+      boolean watch = "true".equals(p.query().get("watch")) || "1".equals(p.query().get("watch"));
+      MockResponse response;
+      try {
+        response =
+            p.name() == null && hasSelector(p)
+                ? selected(request, p, watch)
+                : store.dispatch(request);
+      } catch (IllegalArgumentException e) {
+        return status(400, "BadRequest", e.getMessage());
+      }
+      if (!watch && response.code() == 200 && wantsTable(request)) {
+        return table(p, response);
+      }
+      return response;
     }
     return store.dispatch(request);
+  }
+
+  // --- selectors -----------------------------------------------------------------------------
+
+  private static boolean hasSelector(ResourcePath p) {
+    return p.query().containsKey("labelSelector") || p.query().containsKey("fieldSelector");
+  }
+
+  /**
+   * Lists filtered here, with set-based label selectors and any field; watches go to the store with
+   * the terms it can evaluate (a watch with others gets more events than it asked for).
+   */
+  private MockResponse selected(RecordedRequest request, ResourcePath p, boolean watch) {
+    List<Selectors.Requirement> labels = Selectors.parse(p.query().get("labelSelector"));
+    List<Selectors.Requirement> fields = Selectors.parse(p.query().get("fieldSelector"));
+    Map<String, String> query = Selectors.without(p.query(), "labelSelector", "fieldSelector");
+    if (watch) {
+      List<Selectors.Requirement> storeLabels =
+          labels.stream().filter(Selectors.Requirement::storeCanEvaluate).toList();
+      List<Selectors.Requirement> storeFields =
+          fields.stream().filter(Selectors::storeIndexes).toList();
+      if (storeLabels.size() < labels.size() || storeFields.size() < fields.size()) {
+        LOG.warning(
+            "watch "
+                + request.getPath()
+                + ": the local API server filters watches by equality labels and by name and"
+                + " namespace only; this watch also gets events outside its selector");
+      }
+      if (!storeLabels.isEmpty()) {
+        query.put("labelSelector", Selectors.forStore(storeLabels));
+      }
+      if (!storeFields.isEmpty()) {
+        query.put("fieldSelector", Selectors.forStore(storeFields));
+      }
+      return store.dispatch(withQuery(request, p, query));
+    }
+    MockResponse all = store.dispatch(withQuery(request, p, query));
+    if (all.code() != 200) {
+      return all;
+    }
+    JsonNode list = read(all.getBody());
+    if (!list.has("items")) {
+      return all;
+    }
+    com.fasterxml.jackson.databind.node.ArrayNode kept = json.createArrayNode();
+    for (JsonNode item : list.path("items")) {
+      if (Selectors.labelsMatch(labels, item) && Selectors.fieldsMatch(fields, item)) {
+        kept.add(item);
+      }
+    }
+    ((ObjectNode) list).set("items", kept);
+    return ok(list);
+  }
+
+  private static RecordedRequest withQuery(
+      RecordedRequest request, ResourcePath p, Map<String, String> query) {
+    StringBuilder path = new StringBuilder(p.objectPath());
+    String sep = "?";
+    for (Map.Entry<String, String> e : query.entrySet()) {
+      path.append(sep)
+          .append(java.net.URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8))
+          .append('=')
+          .append(java.net.URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+      sep = "&";
+    }
+    return new RecordedRequest(
+        request.getHttpVersion(),
+        request.method(),
+        path.toString(),
+        request.getHeaders(),
+        request.getBody());
   }
 
   /**

@@ -92,6 +92,9 @@ class ProcessKubeletIT {
     assertThat(container.getState().getRunning().getStartedAt()).isNotBlank();
     assertThat(get(pod.getStatus().getPodIP(), "/q/health/ready")).isEqualTo("UP ready-1");
     assertThat(kubelet.logs(NS, "ready-1")).contains("listening on " + pod.getStatus().getPodIP());
+    assertThat(client.pods().inNamespace(NS).withName("ready-1").getLog())
+        .as("pods/log, as kubectl logs reads it")
+        .contains("listening on " + pod.getStatus().getPodIP());
   }
 
   @Test
