@@ -93,10 +93,35 @@ final class KubeletPod {
     pod.getSpec().getContainers().forEach(c -> apps.add(new ContainerRun(c, false)));
   }
 
+  /** The uid's last 8 characters (the mock server's uids differ only at the end). */
   private static String shortUid(String uid) {
-    return uid == null
-        ? "nouid"
-        : uid.replace("-", "").substring(0, Math.min(8, uid.replace("-", "").length()));
+    if (uid == null) {
+      return "nouid";
+    }
+    String plain = uid.replace("-", "");
+    return plain.substring(Math.max(0, plain.length() - 8));
+  }
+
+  /**
+   * SIGTERM (or SIGKILL) to a process and its children, through its ProcessHandle: {@link
+   * Process#destroy()} would also close the child's stdin, which {@link OrphanGuard} takes for the
+   * death of its parent, so the child would exit at once instead of draining.
+   */
+  static void signal(Process p, boolean kill) {
+    p.descendants()
+        .forEach(
+            d -> {
+              if (kill) {
+                d.destroyForcibly();
+              } else {
+                d.destroy();
+              }
+            });
+    if (kill) {
+      p.toHandle().destroyForcibly();
+    } else {
+      p.toHandle().destroy();
+    }
   }
 
   String uid() {
@@ -813,8 +838,7 @@ final class KubeletPod {
     void terminate() {
       Process p = process;
       if (p != null && p.isAlive()) {
-        p.descendants().forEach(ProcessHandle::destroy);
-        p.destroy();
+        signal(p, false);
       }
     }
 
@@ -822,8 +846,7 @@ final class KubeletPod {
     void kill() {
       Process p = process;
       if (p != null && p.isAlive()) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
+        signal(p, true);
       }
     }
 
@@ -963,16 +986,14 @@ final class KubeletPod {
               + ", restarting");
       killReason = reason;
       ready = false;
-      target.descendants().forEach(ProcessHandle::destroy);
-      target.destroy();
+      signal(target, false);
       Duration grace = gracePeriod();
       kubelet
           .scheduler()
           .schedule(
               () -> {
                 if (target.isAlive()) {
-                  target.descendants().forEach(ProcessHandle::destroyForcibly);
-                  target.destroyForcibly();
+                  signal(target, true);
                 }
               },
               grace.toMillis(),

@@ -371,14 +371,14 @@ public final class LocalCluster implements AutoCloseable {
     closed = true;
     Process p = operator;
     if (p != null && p.isAlive()) {
-      p.destroy();
+      KubeletPod.signal(p, false); // SIGTERM, keeping stdin open for OrphanGuard
       try {
         if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
+          KubeletPod.signal(p, true);
           p.waitFor(10, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
-        p.destroyForcibly();
+        KubeletPod.signal(p, true);
         Thread.currentThread().interrupt();
       }
       try {

@@ -124,6 +124,10 @@ class ProcessKubeletIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> podGone("graceful"));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
+    assertThat(kubelet.logs(NS, "graceful"))
+        .as("a plain SIGTERM: stdin stays open, so OrphanGuard does not cut the drain short")
+        .contains("got SIGTERM")
+        .doesNotContain("parent process is gone");
   }
 
   @Test
