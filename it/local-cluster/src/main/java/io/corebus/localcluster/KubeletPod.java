@@ -246,7 +246,7 @@ final class KubeletPod {
     if (ip != null) {
       kubelet.addresses().release(ip);
     }
-    KafkaBroker.deleteRecursively(dir);
+    Directories.deleteRecursively(dir);
   }
 
   /** How long the pod may take to stop: deletionGracePeriodSeconds, else its spec, else 30 s. */

@@ -144,7 +144,7 @@ public final class LocalApiServer implements AutoCloseable {
       return server;
     } catch (IOException e) {
       web.shutdown();
-      KafkaBroker.deleteRecursively(ownedDir);
+      Directories.deleteRecursively(ownedDir);
       throw new UncheckedIOException(e);
     }
   }
@@ -330,7 +330,7 @@ public final class LocalApiServer implements AutoCloseable {
       client.close();
     } finally {
       web.shutdown();
-      KafkaBroker.deleteRecursively(ownedDir);
+      Directories.deleteRecursively(ownedDir);
     }
   }
 

@@ -413,6 +413,10 @@ public final class LocalCluster implements AutoCloseable {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
+    // The admin client warns about every refused connection while the broker starts.
+    if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka") == null) {
+      System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+    }
     Path workDir = Path.of("target", "local-cluster");
     Options options = new Options();
     String logsOf = null;

@@ -99,7 +99,7 @@ public final class LocalClusterExtension
     if (context.getExecutionException().isPresent()) {
       System.err.println("local cluster files kept for inspection: " + workDir);
     } else {
-      KafkaBroker.deleteRecursively(workDir);
+      Directories.deleteRecursively(workDir);
     }
   }
 

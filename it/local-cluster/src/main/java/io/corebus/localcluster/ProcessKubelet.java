@@ -504,7 +504,7 @@ public final class ProcessKubelet implements AutoCloseable {
       // the JVM is shutting down
     }
     if (ownsWorkDir) {
-      KafkaBroker.deleteRecursively(workDir);
+      Directories.deleteRecursively(workDir);
     }
   }
 

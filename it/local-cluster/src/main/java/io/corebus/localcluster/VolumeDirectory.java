@@ -82,7 +82,7 @@ final class VolumeDirectory {
         }
       }
       if (old != null && !old.equals(fresh)) {
-        KafkaBroker.deleteRecursively(old);
+        Directories.deleteRecursively(old);
       }
       return true;
     } catch (IOException e) {
