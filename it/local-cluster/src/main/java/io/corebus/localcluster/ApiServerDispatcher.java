@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.RootPathsBuilder;
 import io.fabric8.kubernetes.api.model.ServerAddressByClientCIDR;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -32,7 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -80,15 +78,14 @@ final class ApiServerDispatcher extends Dispatcher {
 
   private final ObjectMapper json = Serialization.jsonMapper();
   private final ObjectStore store;
-  private final MockWebServer web;
+  private final WatchFeed feed = new WatchFeed(10_000);
+  private volatile String serverAddress = "127.0.0.1:0";
   private final String gitVersion;
-  private final AtomicInteger sinceDrain = new AtomicInteger();
   private final ExecutorService collector;
   private final AtomicBoolean collectionPending = new AtomicBoolean();
   private volatile LocalApiServer.PodLogSource podLogs = (ns, pod) -> Optional.empty();
 
-  ApiServerDispatcher(MockWebServer web, boolean garbageCollection) {
-    this.web = web;
+  ApiServerDispatcher(boolean garbageCollection) {
     this.gitVersion = "v1.32.0+corebus-local";
     this.collector =
         garbageCollection
@@ -99,7 +96,7 @@ final class ApiServerDispatcher extends Dispatcher {
                   return t;
                 })
             : null;
-    this.store = new ObjectStore(this::scheduleCollection);
+    this.store = new ObjectStore(this::scheduleCollection, feed);
   }
 
   /** Where {@code GET .../pods/<name>/log} reads from. */
@@ -111,13 +108,17 @@ final class ApiServerDispatcher extends Dispatcher {
     return store;
   }
 
+  WatchFeed feed() {
+    return feed;
+  }
+
+  /** host:port, as /api tells clients. */
+  void serverAddress(String address) {
+    this.serverAddress = address;
+  }
+
   @Override
   public MockResponse dispatch(RecordedRequest request) {
-    // MockWebServer records every request for takeRequest(); nobody takes them here, so drop them.
-    if (sinceDrain.incrementAndGet() >= 256) {
-      sinceDrain.set(0);
-      web.reset();
-    }
     try {
       MockResponse response = route(request);
       if (response.getHeaders().header("Content-Type") == null
@@ -300,7 +301,7 @@ final class ApiServerDispatcher extends Dispatcher {
 
   // --- discovery -----------------------------------------------------------------------------
 
-  private ApiDiscovery currentDiscovery() {
+  ApiDiscovery currentDiscovery() {
     MockResponse crds = store.handleGet(CRDS_PATH);
     List<JsonNode> items = new ArrayList<>();
     read(crds.getBody()).path("items").forEach(items::add);
@@ -341,8 +342,7 @@ final class ApiServerDispatcher extends Dispatcher {
               new APIVersionsBuilder()
                   .withVersions("v1")
                   .withServerAddressByClientCIDRs(
-                      new ServerAddressByClientCIDR(
-                          "0.0.0.0/0", web.getHostName() + ":" + web.getPort()))
+                      new ServerAddressByClientCIDR("0.0.0.0/0", serverAddress))
                   .build()));
     }
     if (first.equals("api") && s.size() == 2) {

@@ -9,8 +9,13 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.vertx.Protocol;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.vertx.HttpServerRequestHandler;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,8 +27,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A Kubernetes API server for one machine: fabric8's mock server in CRUD mode, in this JVM, on
@@ -57,14 +63,8 @@ public final class LocalApiServer implements AutoCloseable {
   /** A token the kubeconfig carries because clients want one; nothing checks it. */
   public static final String TOKEN = "corebus-local";
 
-  // MockWebServer logs every request at INFO; keep a reference so the level sticks.
-  private static final Logger MOCK_LOG = Logger.getLogger(MockWebServer.class.getName());
-
-  static {
-    MOCK_LOG.setLevel(Level.WARNING);
-  }
-
-  private final MockWebServer web;
+  private final Vertx vertx;
+  private final HttpServer http;
   private final ApiServerDispatcher dispatcher;
   private final String url;
   private final String namespace;
@@ -73,13 +73,15 @@ public final class LocalApiServer implements AutoCloseable {
   private final KubernetesClient client;
 
   private LocalApiServer(
-      MockWebServer web,
+      Vertx vertx,
+      HttpServer http,
       ApiServerDispatcher dispatcher,
       String url,
       String namespace,
       Path kubeconfig,
       Path ownedDir) {
-    this.web = web;
+    this.vertx = vertx;
+    this.http = http;
     this.dispatcher = dispatcher;
     this.url = url;
     this.namespace = namespace;
@@ -108,19 +110,57 @@ public final class LocalApiServer implements AutoCloseable {
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("unknown host " + options.host, e);
     }
-    MockWebServer web = new MockWebServer();
-    web.setProtocols(List.of(Protocol.HTTP_1_1));
-    ApiServerDispatcher dispatcher = new ApiServerDispatcher(web, options.garbageCollection);
-    web.setDispatcher(dispatcher);
+    ApiServerDispatcher dispatcher = new ApiServerDispatcher(options.garbageCollection);
     registerBuiltInStatusSubresources(dispatcher.store());
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2));
+    HttpServer http =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHost(address.getHostAddress())
+                .setPort(options.port)
+                .setWebSocketSubProtocols(
+                    List.of(
+                        "v1.channel.k8s.io",
+                        "v2.channel.k8s.io",
+                        "v3.channel.k8s.io",
+                        "v4.channel.k8s.io"))
+                .setHandle100ContinueAutomatically(true));
+    HttpWatches httpWatches = new HttpWatches(dispatcher, dispatcher.feed(), vertx);
+    // fabric8's request handler turns requests into RecordedRequests for the dispatcher and
+    // serves its websocket watches; kubectl's streaming HTTP watches are served here instead.
+    HttpServerRequestHandler mock =
+        new HttpServerRequestHandler(vertx) {
+          @Override
+          protected MockResponse onHttpRequest(RecordedRequest request) {
+            return dispatcher.dispatch(request);
+          }
+        };
+    http.requestHandler(
+        request -> {
+          if (httpWatches.accepts(request)) {
+            httpWatches.serve(request);
+          } else {
+            mock.handle(request);
+          }
+        });
     try {
-      web.start(address, options.port);
-    } catch (IllegalStateException e) {
-      web.shutdown();
+      http.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      vertx.close();
       throw new IllegalStateException(
-          "cannot start the API server on " + options.host + ":" + options.port, e);
+          "cannot start the API server on "
+              + options.host
+              + ":"
+              + options.port
+              + ": "
+              + (e.getCause() == null ? e : e.getCause()),
+          e);
     }
-    String url = "http://" + options.host + ":" + web.getPort();
+    String url = "http://" + options.host + ":" + http.actualPort();
+    dispatcher.serverAddress(options.host + ":" + http.actualPort());
     Path ownedDir = null;
     Path kubeconfig = options.kubeconfig;
     try {
@@ -130,7 +170,7 @@ public final class LocalApiServer implements AutoCloseable {
       }
       writeKubeconfig(kubeconfig, url, options.namespace);
       LocalApiServer server =
-          new LocalApiServer(web, dispatcher, url, options.namespace, kubeconfig, ownedDir);
+          new LocalApiServer(vertx, http, dispatcher, url, options.namespace, kubeconfig, ownedDir);
       try {
         for (Path crd : crds) {
           server.applyCrd(crd);
@@ -143,7 +183,7 @@ public final class LocalApiServer implements AutoCloseable {
       }
       return server;
     } catch (IOException e) {
-      web.shutdown();
+      vertx.close();
       Directories.deleteRecursively(ownedDir);
       throw new UncheckedIOException(e);
     }
@@ -275,7 +315,7 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   public int port() {
-    return web.getPort();
+    return http.actualPort();
   }
 
   /** The namespace of the kubeconfig's context (created at start). */
@@ -313,6 +353,11 @@ public final class LocalApiServer implements AutoCloseable {
     dispatcher.podLogs(source);
   }
 
+  /** How many streaming HTTP watches (kubectl, client-go) are open. */
+  int httpWatches() {
+    return dispatcher.feed().subscribers();
+  }
+
   /** Waits until owner-reference garbage collection scheduled so far has run. */
   public void awaitGarbageCollection() {
     try {
@@ -329,7 +374,15 @@ public final class LocalApiServer implements AutoCloseable {
     try {
       client.close();
     } finally {
-      web.shutdown();
+      dispatcher.shutdown();
+      try {
+        http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        // closing anyway
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       Directories.deleteRecursively(ownedDir);
     }
   }

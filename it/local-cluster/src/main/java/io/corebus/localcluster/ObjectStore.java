@@ -24,9 +24,11 @@ final class ObjectStore extends KubernetesCrudDispatcher {
   private static final ThreadLocal<Long> PENDING_POD_DELETE = new ThreadLocal<>();
 
   private final Runnable onDelete;
+  private final WatchFeed feed;
 
-  ObjectStore(Runnable onDelete) {
+  ObjectStore(Runnable onDelete, WatchFeed feed) {
     this.onDelete = onDelete;
+    this.feed = feed;
   }
 
   /** Runs a pod DELETE so that {@link #processEvent} turns it into a graceful deletion. */
@@ -46,9 +48,10 @@ final class ObjectStore extends KubernetesCrudDispatcher {
       AttributeSet oldAttributes,
       GenericKubernetesResource resource,
       String newState) {
+    String before = oldAttributes == null ? null : getMap().get(oldAttributes);
     Long requestedGrace = PENDING_POD_DELETE.get();
     if (newState == null && requestedGrace != null && oldAttributes != null) {
-      String old = getMap().get(oldAttributes);
+      String old = before;
       GenericKubernetesResource pod =
           old == null ? null : Serialization.unmarshal(old, GenericKubernetesResource.class);
       if (pod != null && "Pod".equals(pod.getKind())) {
@@ -70,14 +73,19 @@ final class ObjectStore extends KubernetesCrudDispatcher {
             pod.getMetadata().setDeletionGracePeriodSeconds(grace);
             pod.getMetadata().setResourceVersion(String.valueOf(requestResourceVersion()));
           }
-          super.processEvent(path, pathAttributes, oldAttributes, pod, Serialization.asJson(pod));
+          String marked = Serialization.asJson(pod);
+          super.processEvent(path, pathAttributes, oldAttributes, pod, marked);
+          feed.publish(before, marked, 0);
           return;
         }
       }
     }
     super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-    if (newState == null && oldAttributes != null) {
+    if (newState == null && before != null) {
+      feed.publish(before, null, requestResourceVersion());
       onDelete.run();
+    } else if (newState != null) {
+      feed.publish(before, newState, 0);
     }
   }
 }

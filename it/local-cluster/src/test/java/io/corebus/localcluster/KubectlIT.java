@@ -1,12 +1,14 @@
 package io.corebus.localcluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.corebus.crds.Plugin;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -142,6 +144,68 @@ class KubectlIT {
 
     assertThat(kubectl("get", "configmap", "settings", "-o", "jsonpath={.data}"))
         .isEqualTo("{\"a\":\"1\",\"c\":\"3\"}");
+  }
+
+  @Test
+  void watchAndWaitFollowChangesAsTheyHappen() throws Exception {
+    Path file = workDir.resolve("watched.yaml");
+    Files.writeString(file, PLUGIN.replace("greeter", "watched").formatted("1.0.0", "a.b.C"));
+    Background watch = background("get", "plugins", "--watch", "--output-watch-events");
+    Background wait = null;
+    try {
+      kubectl("apply", "-f", file.toString());
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(watch.output()).containsPattern("ADDED\\s+watched"));
+      // kubectl wait needs the object to exist; then it watches for the condition
+      wait = background("wait", "--for=condition=Ready", "plugin/watched", "--timeout=60s");
+      await().atMost(Duration.ofSeconds(20)).until(() -> api.httpWatches() >= 2);
+      kubectl(
+          "patch",
+          "plugin",
+          "watched",
+          "--subresource=status",
+          "--type=merge",
+          "-p",
+          "{\"status\":{\"qps\":7.5,\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+              + "\"reason\":\"AllReady\",\"lastTransitionTime\":\"2025-01-01T00:00:00Z\"}]}}");
+
+      assertThat(wait.process().waitFor(30, TimeUnit.SECONDS)).as("kubectl wait returns").isTrue();
+      assertThat(wait.output()).contains("plugin.corebus.io/watched condition met");
+      assertThat(wait.process().exitValue()).isZero();
+
+      assertThat(kubectl("delete", "plugin", "watched")).contains("deleted");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(watch.output())
+                      .containsPattern("MODIFIED\\s+watched\\s+True\\s+1.0.0\\s+7.5")
+                      .containsPattern("DELETED\\s+watched"));
+    } finally {
+      watch.process().destroy();
+      if (wait != null) {
+        wait.process().destroy();
+      }
+    }
+  }
+
+  /** A kubectl that runs on while the test goes on; its output goes to a file. */
+  private record Background(Process process, Path out) {
+    String output() throws IOException {
+      return Files.readString(out);
+    }
+  }
+
+  private static Background background(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add("kubectl");
+    command.add("--kubeconfig=" + api.kubeconfig());
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(workDir, "kubectl-", ".out");
+    Process p =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    return new Background(p, out);
   }
 
   private static String kubectl(String... args) {
