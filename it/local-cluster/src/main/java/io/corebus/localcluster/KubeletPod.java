@@ -271,6 +271,7 @@ final class KubeletPod {
   private void prepareDirectories() {
     try {
       Files.createDirectories(tmpDir);
+      Files.createDirectories(dir.resolve("termination"));
       if (Files.exists(logFile)) {
         // The log of an earlier pod of the same name: keep it next to this one.
         Files.move(
@@ -527,7 +528,42 @@ final class KubeletPod {
         out.put(m.getMountPath(), local.toString());
       }
     }
+    out.put(terminationMessagePath(c), terminationFile(c).toString());
     return out;
+  }
+
+  private static String terminationMessagePath(Container c) {
+    return c.getTerminationMessagePath() == null || c.getTerminationMessagePath().isEmpty()
+        ? "/dev/termination-log"
+        : c.getTerminationMessagePath();
+  }
+
+  /** Where the container's terminationMessagePath points locally (env values are rewritten). */
+  private Path terminationFile(Container c) {
+    return dir.resolve("termination").resolve(c.getName());
+  }
+
+  /**
+   * The message of a terminated container, as the kubelet reads it: the termination message file
+   * (at most 4 KiB), or with FallbackToLogsOnError and a failure, the end of the log.
+   */
+  private String terminationMessage(Container c, int exit) {
+    Path file = terminationFile(c);
+    try {
+      if (Files.isRegularFile(file) && Files.size(file) > 0) {
+        byte[] bytes = Files.readAllBytes(file);
+        return new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.UTF_8);
+      }
+      if (exit != 0 && "FallbackToLogsOnError".equals(c.getTerminationMessagePolicy())) {
+        List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+        String tail =
+            String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        return tail.length() > 2048 ? tail.substring(tail.length() - 2048) : tail;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.fine("no termination message for " + c.getName() + ": " + e);
+    }
+    return null;
   }
 
   /** Half the container's memory limit, between 64m and the kubelet's cap; else the default. */
@@ -713,6 +749,7 @@ final class KubeletPod {
         Process p;
         Instant begin = Instant.now();
         try {
+          Files.deleteIfExists(terminationFile(spec));
           List<String> command = kubelet.options().command.command(launch);
           p = startProcess(command, env);
         } catch (IOException | RuntimeException e) {
@@ -744,12 +781,13 @@ final class KubeletPod {
         started = false;
         lastExit = exit;
         String reason = exit == 0 ? "Completed" : "Error";
+        String message = killReason != null ? killReason : terminationMessage(spec, exit);
         state =
             new ContainerStateBuilder()
                 .withNewTerminated()
                 .withExitCode(exit)
                 .withReason(reason)
-                .withMessage(killReason)
+                .withMessage(message)
                 .withStartedAt(begin.truncatedTo(ChronoUnit.SECONDS).toString())
                 .withFinishedAt(now())
                 .withContainerID("local://" + p.pid())

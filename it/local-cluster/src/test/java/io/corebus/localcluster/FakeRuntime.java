@@ -33,6 +33,10 @@ public final class FakeRuntime {
     if (mode.equals("crash")) {
       Thread.sleep(200);
       System.out.println("crashing");
+      String termination = env.get("TERMINATION_FILE");
+      if (termination != null) {
+        Files.writeString(Path.of(termination), "crashed on purpose");
+      }
       System.exit(3);
     }
     if (mode.equals("exit0")) {

@@ -174,6 +174,13 @@ class ProcessKubeletIT {
     ok.getSpec().setRestartPolicy("Never");
     Pod bad = pod("once-bad", "crash", 30);
     bad.getSpec().setRestartPolicy("Never");
+    // the program writes its last words where the container's terminationMessagePath says
+    bad.getSpec().getContainers().get(0).setTerminationMessagePath("/dev/termination-log");
+    bad.getSpec()
+        .getContainers()
+        .get(0)
+        .getEnv()
+        .add(new EnvVar("TERMINATION_FILE", "/dev/termination-log", null));
     create(ok);
     create(bad);
 
@@ -181,6 +188,8 @@ class ProcessKubeletIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> "Failed".equals(phase("once-bad")));
     assertThat(status("once-bad").getRestartCount()).isZero();
     assertThat(status("once-bad").getState().getTerminated().getExitCode()).isEqualTo(3);
+    assertThat(status("once-bad").getState().getTerminated().getMessage())
+        .isEqualTo("crashed on purpose");
   }
 
   @Test
