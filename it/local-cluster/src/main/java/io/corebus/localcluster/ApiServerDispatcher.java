@@ -78,7 +78,7 @@ final class ApiServerDispatcher extends Dispatcher {
 
   private final ObjectMapper json = Serialization.jsonMapper();
   private final ObjectStore store;
-  private final WatchFeed feed = new WatchFeed(10_000);
+  private final WatchFeed feed = new WatchFeed(4096);
   private volatile String serverAddress = "127.0.0.1:0";
   private final String gitVersion;
   private final ExecutorService collector;
