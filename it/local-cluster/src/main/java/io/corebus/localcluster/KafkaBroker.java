@@ -339,7 +339,9 @@ public final class KafkaBroker implements AutoCloseable {
     }
     closed = true;
     try {
-      process.destroy(); // SIGTERM: the broker shuts down cleanly
+      // SIGTERM through the handle: Process.destroy() also closes stdin, which OrphanGuard takes for
+      // a dead parent, cutting the broker's clean shutdown short.
+      process.toHandle().destroy();
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
