@@ -30,13 +30,15 @@ import java.util.TreeMap;
  *   <li>a version is a pod revision with Ready pods, weighted by its share of them: one version
  *       with weight 100 when the plug-in is stable, two during a Rolling roll (the current revision
  *       first);
- *   <li>with no Ready pod at all, the current revision gets weight 100 and no endpoints. A caller's
- *       runtime then sends bus calls to the request topic, where they wait (within their deadline)
- *       until a pod starts consuming: a starting plug-in answers its first callers instead of
- *       failing them, and a plug-in that never comes up yields DEADLINE_EXCEEDED, never NOT_FOUND.
+ *   <li>every version says how many of its pods are Ready ({@code ready});
+ *   <li>with no Ready pod at all, the current revision gets weight 100, no endpoints and {@code
+ *       ready} 0. A caller's runtime then sends nothing: it waits (within the call's deadline) for
+ *       the route to name a Ready replica and sends at once when it does, so a starting plug-in
+ *       answers its first callers instead of failing them, and a plug-in that never comes up yields
+ *       UNAVAILABLE ("no ready replica") shortly before the caller's deadline, never NOT_FOUND.
  *       (All-zero weights would fail every call at once with UNAVAILABLE after a few retries, even
- *       when the first pod is seconds away from Ready.) A hybrid call falls back to the same topic
- *       when the version has no endpoint;
+ *       when the first pod is seconds away from Ready.) An older runtime that does not know {@code
+ *       ready} sends to the request topic, where the call waits for a consumer;
  *   <li>every version's topic is the service's request topic ({@link PluginPods#requestTopics}, the
  *       same value the pods get in {@code COREBUS_REQUEST_TOPICS});
  *   <li>hybrid routes list each Ready pod's {@code ip:9090} ({@code [ip]:9090} for IPv6); bus
@@ -82,7 +84,9 @@ public final class DesiredRoutes {
       String topic = requestTopics.topicOf(provided.getService(), topics);
       List<VersionRoute> versions = new ArrayList<>();
       if (order.isEmpty()) {
-        versions.add(VersionRoute.bus(name, plugin.getSpec().getVersion(), revision, 100, topic));
+        versions.add(
+            VersionRoute.bus(name, plugin.getSpec().getVersion(), revision, 100, topic)
+                .withReady(0));
       }
       for (int i = 0; i < order.size(); i++) {
         List<Pod> ready = readyByRevision.get(order.get(i));
@@ -93,7 +97,8 @@ public final class DesiredRoutes {
                 order.get(i),
                 weights.get(i),
                 topic,
-                hybrid ? endpoints(ready) : List.of()));
+                hybrid ? endpoints(ready) : List.of(),
+                ready.size()));
       }
       routes.add(
           new ServiceRoute(

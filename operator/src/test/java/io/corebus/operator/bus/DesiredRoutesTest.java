@@ -63,6 +63,7 @@ class DesiredRoutesTest {
                         assertThat(v.weight()).isEqualTo(100);
                         assertThat(v.topic()).isEqualTo("corebus.shop.rpc.shop.payment.Pay");
                         assertThat(v.endpoints()).as("bus routes need no endpoints").isEmpty();
+                        assertThat(v.ready()).as("two Ready pods").isEqualTo(2);
                       });
             });
   }
@@ -90,14 +91,19 @@ class DesiredRoutesTest {
 
     assertThat(route.transport()).isEqualTo(ServiceRoute.Transport.HYBRID);
     assertThat(route.versions())
-        .extracting(VersionRoute::revision, VersionRoute::weight, VersionRoute::endpoints)
+        .extracting(
+            VersionRoute::revision,
+            VersionRoute::weight,
+            VersionRoute::endpoints,
+            VersionRoute::ready)
         .as("the current revision first; the terminating and the unready pod count for nothing")
         .containsExactly(
-            tuple("new", 33, List.of(new Endpoint("10.0.0.9", 9090))),
+            tuple("new", 33, List.of(new Endpoint("10.0.0.9", 9090)), 1),
             tuple(
                 "old",
                 67,
-                List.of(new Endpoint("10.0.0.2", 9090), new Endpoint("10.0.0.3", 9090))));
+                List.of(new Endpoint("10.0.0.2", 9090), new Endpoint("10.0.0.3", 9090)),
+                2));
     assertThat(route.versions())
         .allSatisfy(v -> assertThat(v.topic()).isEqualTo("corebus.shop.rpc.shop.payment.Pay"));
   }
@@ -119,11 +125,11 @@ class DesiredRoutesTest {
   }
 
   @Test
-  void withNoReadyPodTheCurrentRevisionTakesTheCallsThroughItsTopic() {
+  void withNoReadyPodTheCurrentRevisionIsRoutedWithNoReadyReplica() {
     ServiceRoute route =
         DesiredRoutes.of(payment(Transport.hybrid), "new", List.of(TestPods.pod("new", 0, false)))
             .get(0);
-    // Callers find the service (no NOT_FOUND) and their calls wait in the topic for a consumer.
+    // Callers find the service (no NOT_FOUND) and wait for a Ready replica (ready = 0).
     assertThat(route.serving()).isTrue();
     assertThat(route.versions())
         .singleElement()
@@ -134,7 +140,10 @@ class DesiredRoutesTest {
               assertThat(v.weight()).isEqualTo(100);
               assertThat(v.topic()).isEqualTo("corebus.shop.rpc.shop.payment.Pay");
               assertThat(v.endpoints()).isEmpty();
+              assertThat(v.ready()).isZero();
+              assertThat(v.hasReadyReplicas()).isFalse();
             });
+    assertThat(RouteCodec.toJson(route)).contains("\"ready\":0");
   }
 
   @Test
@@ -153,6 +162,7 @@ class DesiredRoutesTest {
                 payment(Transport.hybrid), "new", List.of(noIp, ready("new", 1, "10.0.0.1")))
             .get(0);
     assertThat(route.versions().get(0).endpoints()).containsExactly(new Endpoint("10.0.0.1", 9090));
+    assertThat(route.versions().get(0).ready()).isEqualTo(2);
   }
 
   @Test

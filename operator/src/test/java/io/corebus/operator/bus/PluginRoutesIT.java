@@ -213,7 +213,7 @@ class PluginRoutesIT {
     client.resource(payment).create();
     String revision = PluginRevision.of(payment.getSpec(), SETTINGS);
 
-    // No pod is Ready yet: callers already find the services, and their calls wait in the topic.
+    // No pod is Ready yet: callers already find the services (and wait for a Ready replica).
     eventually()
         .untilAsserted(
             () -> {
@@ -229,9 +229,17 @@ class PluginRoutesIT {
                       VersionRoute::version,
                       VersionRoute::revision,
                       VersionRoute::weight,
-                      VersionRoute::topic)
+                      VersionRoute::topic,
+                      VersionRoute::ready)
+                  .as("callers wait for a Ready replica")
                   .containsExactly(
-                      tuple("payment", "1.0.0", revision, 100, names.requests("shop.payment.Pay")));
+                      tuple(
+                          "payment",
+                          "1.0.0",
+                          revision,
+                          100,
+                          names.requests("shop.payment.Pay"),
+                          0));
               ServiceRoute quote = table.get("shop.payment.Quote");
               assertThat(quote.transport()).isEqualTo(ServiceRoute.Transport.HYBRID);
               assertThat(quote.allowedCallers()).as("anyone").isEmpty();
@@ -241,6 +249,7 @@ class PluginRoutesIT {
                       v -> {
                         assertThat(v.weight()).isEqualTo(100);
                         assertThat(v.endpoints()).as("no pod is Ready").isEmpty();
+                        assertThat(v.ready()).isZero();
                         assertThat(v.topic())
                             .as("the bus fallback")
                             .isEqualTo(names.requests("shop.payment.Quote"));
@@ -267,9 +276,11 @@ class PluginRoutesIT {
               assertThat(table.get("shop.payment.Quote").versions())
                   .singleElement()
                   .satisfies(
-                      v ->
-                          assertThat(v.endpoints())
-                              .containsExactlyInAnyOrderElementsOf(podEndpoints));
+                      v -> {
+                        assertThat(v.endpoints()).containsExactlyInAnyOrderElementsOf(podEndpoints);
+                        assertThat(v.ready()).isEqualTo(2);
+                      });
+              assertThat(table.get("shop.payment.Pay").versions().get(0).ready()).isEqualTo(2);
               assertThat(table.get("shop.payment.Pay").versions().get(0).endpoints())
                   .as("bus routes carry no endpoints")
                   .isEmpty();
@@ -326,9 +337,9 @@ class PluginRoutesIT {
     // pods: 1 new + 2 old, then 2 new + 1 old, then the new version alone.
     List<List<Object>> expected =
         List.of(
-            List.of(tuple(newRevision, "1.1.0", 33), tuple(oldRevision, "1.0.0", 67)),
-            List.of(tuple(newRevision, "1.1.0", 67), tuple(oldRevision, "1.0.0", 33)),
-            List.of(tuple(newRevision, "1.1.0", 100)));
+            List.of(tuple(newRevision, "1.1.0", 33, 1), tuple(oldRevision, "1.0.0", 67, 2)),
+            List.of(tuple(newRevision, "1.1.0", 67, 2), tuple(oldRevision, "1.0.0", 33, 1)),
+            List.of(tuple(newRevision, "1.1.0", 100, 3)));
     for (List<Object> step : expected) {
       // One new pod at a time: mark it Ready, then the route shows the new split.
       eventually()
@@ -346,7 +357,10 @@ class PluginRoutesIT {
               () ->
                   assertThat(table().get("shop.roller.Api").versions())
                       .extracting(
-                          VersionRoute::revision, VersionRoute::version, VersionRoute::weight)
+                          VersionRoute::revision,
+                          VersionRoute::version,
+                          VersionRoute::weight,
+                          VersionRoute::ready)
                       .containsExactlyElementsOf(
                           step.stream().map(o -> (org.assertj.core.groups.Tuple) o).toList()));
     }

@@ -258,9 +258,15 @@ class PluginTopicsIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(() -> assertThat(describe(requests).partitions()).hasSize(6));
-    assertThat(events(client, ns, PluginEvents.PARTITIONS_RAISED))
-        .singleElement()
-        .satisfies(e -> assertThat(e.getMessage()).contains(requests + " from 3 to 6"));
+    // The event is recorded after the partitions were raised: wait for it too.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(events(client, ns, PluginEvents.PARTITIONS_RAISED))
+                    .singleElement()
+                    .satisfies(
+                        e -> assertThat(e.getMessage()).contains(requests + " from 3 to 6")));
 
     // Lowering replicas.max keeps the partitions (Kafka cannot remove any, and keys keep their
     // partition); the Plugin is fine with it.

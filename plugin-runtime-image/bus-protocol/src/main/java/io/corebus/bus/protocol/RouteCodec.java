@@ -21,15 +21,17 @@ import java.util.Optional;
  *  "allowedCallers":["checkout","orders"],
  *  "versions":[
  *    {"plugin":"payment","version":"1.4.2","revision":"7d9f8c","weight":90,
- *     "topic":"corebus.shop.rpc.shop.payment.PaymentService","endpoints":["10.1.0.7:9090"]},
+ *     "topic":"corebus.shop.rpc.shop.payment.PaymentService","endpoints":["10.1.0.7:9090"],"ready":1},
  *    {"plugin":"payment","version":"1.5.0","revision":"5b1e2a","weight":10,
- *     "topic":"corebus.shop.rpc.shop.payment.PaymentService.v1-5-0","endpoints":[]}]}
+ *     "topic":"corebus.shop.rpc.shop.payment.PaymentService.v1-5-0","endpoints":[],"ready":0}]}
  * }</pre>
  *
  * <p>{@code protocol} (default {@code "1"}), {@code allowedCallers}, {@code revision}, {@code
- * topic} and {@code endpoints} may be missing or null; {@code transport} defaults to {@code bus}.
- * Unknown fields are ignored, so a newer operator may add some; a different {@code protocol} is
- * refused. The {@code service} field must equal the key. Every rule of {@link ServiceRoute} holds.
+ * topic}, {@code endpoints} and {@code ready} (the number of Ready replicas of a version; missing
+ * means unknown, treated as ready) may be missing or null; {@code transport} defaults to {@code
+ * bus}. Unknown fields are ignored, so a newer operator may add some; a different {@code protocol}
+ * is refused. The {@code service} field must equal the key. Every rule of {@link ServiceRoute}
+ * holds.
  */
 public final class RouteCodec {
   private RouteCodec() {}
@@ -59,6 +61,9 @@ public final class RouteCodec {
       vm.put("weight", v.weight());
       vm.put("topic", v.topic());
       vm.put("endpoints", v.endpoints().stream().map(Endpoint::toString).toList());
+      if (v.ready() != null) {
+        vm.put("ready", v.ready());
+      }
       versions.add(vm);
     }
     m.put("versions", versions);
@@ -141,6 +146,12 @@ public final class RouteCodec {
     if (!(weight instanceof Long w) || w < Integer.MIN_VALUE || w > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("versions[" + index + "].weight must be an integer");
     }
+    Object ready = m.get("ready");
+    if (ready != null
+        && (!(ready instanceof Long r) || r < Integer.MIN_VALUE || r > Integer.MAX_VALUE)) {
+      throw new IllegalArgumentException(
+          "versions[" + index + "].ready must be an integer (or missing)");
+    }
     try {
       List<Endpoint> endpoints = new ArrayList<>();
       for (String e : strings(m, "endpoints")) {
@@ -152,7 +163,8 @@ public final class RouteCodec {
           string(m, "revision", false),
           w.intValue(),
           string(m, "topic", false),
-          endpoints);
+          endpoints,
+          ready == null ? null : ((Long) ready).intValue());
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new IllegalArgumentException("versions[" + index + "]: " + e.getMessage(), e);
     }

@@ -16,6 +16,10 @@ import java.util.regex.Pattern;
  * @param topic the Kafka topic that carries this version's requests, named by the operator (callers
  *     never compute it); null when the version takes calls only directly (a hybrid route)
  * @param endpoints the ready replicas' direct gRPC addresses, used by hybrid routes; may be empty
+ * @param ready how many replicas of this version are Ready (consuming), or null when the writer
+ *     does not say (an older operator, a hand-written route): unknown counts as ready. A caller
+ *     does not send to a route none of whose weighted versions has a Ready replica; it waits for
+ *     the route to change instead (within the call's deadline)
  */
 public record VersionRoute(
     String plugin,
@@ -23,7 +27,8 @@ public record VersionRoute(
     String revision,
     int weight,
     String topic,
-    List<Endpoint> endpoints) {
+    List<Endpoint> endpoints,
+    Integer ready) {
 
   private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._+-]{1,64}");
   private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9._-]{0,63}");
@@ -50,9 +55,24 @@ public record VersionRoute(
       throw new IllegalArgumentException(
           "weight " + weight + " of version " + version + " is not within 0..100");
     }
+    if (ready != null && ready < 0) {
+      throw new IllegalArgumentException(
+          "ready " + ready + " of version " + version + " is negative");
+    }
     if (topic != null && (!TOPIC.matcher(topic).matches() || topic.equals(".."))) {
       throw new IllegalArgumentException("topic '" + topic + "' is not a legal Kafka topic name");
     }
+  }
+
+  /** A version whose number of Ready replicas is not known (treated as ready). */
+  public VersionRoute(
+      String plugin,
+      String version,
+      String revision,
+      int weight,
+      String topic,
+      List<Endpoint> endpoints) {
+    this(plugin, version, revision, weight, topic, endpoints, null);
   }
 
   /** A version reached over the bus only. */
@@ -64,12 +84,22 @@ public record VersionRoute(
 
   /** The same version with these direct gRPC endpoints (for a hybrid route). */
   public VersionRoute withEndpoints(List<Endpoint> endpoints) {
-    return new VersionRoute(plugin, version, revision, weight, topic, endpoints);
+    return new VersionRoute(plugin, version, revision, weight, topic, endpoints, ready);
+  }
+
+  /** The same version with this number of Ready replicas (null: unknown). */
+  public VersionRoute withReady(Integer ready) {
+    return new VersionRoute(plugin, version, revision, weight, topic, endpoints, ready);
   }
 
   /** The same version with another weight (for a rollout step). */
   public VersionRoute withWeight(int weight) {
-    return new VersionRoute(plugin, version, revision, weight, topic, endpoints);
+    return new VersionRoute(plugin, version, revision, weight, topic, endpoints, ready);
+  }
+
+  /** Whether a replica may be consuming this version's calls: Ready ones, or an unknown count. */
+  public boolean hasReadyReplicas() {
+    return ready == null || ready > 0;
   }
 
   public boolean hasTopic() {

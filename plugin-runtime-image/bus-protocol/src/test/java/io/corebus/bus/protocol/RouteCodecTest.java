@@ -19,7 +19,8 @@ class RouteCodecTest {
         List.of(
             VersionRoute.bus("payment", "1.4.2", "7d9f8c", 90, "corebus.shop.rpc." + SERVICE)
                 .withEndpoints(
-                    List.of(Endpoint.parse("10.1.0.7:9090"), Endpoint.parse("[fd00::1]:9090"))),
+                    List.of(Endpoint.parse("10.1.0.7:9090"), Endpoint.parse("[fd00::1]:9090")))
+                .withReady(2),
             new VersionRoute(
                 "payment",
                 "1.5.0-rc.1+build7",
@@ -43,6 +44,35 @@ class RouteCodecTest {
     assertThat(back).contains(route);
     assertThat(back.get().versions().get(0).endpoints().get(1).host()).isEqualTo("fd00::1");
     assertThat(back.get().versions().get(1).hasTopic()).isFalse();
+    assertThat(back.get().versions().get(0).ready()).isEqualTo(2);
+    assertThat(back.get().versions().get(1).ready()).as("not said: unknown").isNull();
+  }
+
+  @Test
+  void theReadyCountIsWrittenWhenKnownAndAMissingOneMeansReady() {
+    ServiceRoute route =
+        new ServiceRoute(
+            SERVICE,
+            ServiceRoute.Transport.BUS,
+            List.of(),
+            List.of(VersionRoute.bus("payment", "1.4.2", "7d9f8c", 100, "t.a").withReady(0)));
+
+    assertThat(RouteCodec.toJson(route)).contains("\"endpoints\":[],\"ready\":0}");
+    VersionRoute none = RouteCodec.fromJson(RouteCodec.toJson(route), SERVICE).versions().get(0);
+    assertThat(none.ready()).isZero();
+    assertThat(none.hasReadyReplicas()).isFalse();
+
+    VersionRoute older =
+        RouteCodec.fromJson(
+                "{\"service\":\""
+                    + SERVICE
+                    + "\",\"versions\":[{\"plugin\":\"payment\",\"version\":\"1\","
+                    + "\"weight\":100,\"topic\":\"t.a\"}]}",
+                SERVICE)
+            .versions()
+            .get(0);
+    assertThat(older.ready()).isNull();
+    assertThat(older.hasReadyReplicas()).as("an older operator's route still takes calls").isTrue();
   }
 
   @Test
@@ -94,6 +124,19 @@ class RouteCodecTest {
     assertMalformed(String.format(ok, SERVICE, "60", ""), "add up to 60");
     assertMalformed(String.format(ok, SERVICE, "\"100\"", ""), "weight must be an integer");
     assertMalformed(String.format(ok, SERVICE, "101", ""), "not within 0..100");
+    assertMalformed(
+        "{\"service\":\""
+            + SERVICE
+            + "\",\"versions\":[{\"plugin\":\"payment\",\"version\":\"1\","
+            + "\"weight\":100,\"topic\":\"t.a\",\"ready\":\"2\"}]}",
+        "versions[0].ready must be an integer");
+    assertMalformed(
+        "{\"service\":\""
+            + SERVICE
+            + "\",\"versions\":[{\"plugin\":\"payment\",\"version\":\"1\","
+            + "\"weight\":100,\"topic\":\"t.a\",\"ready\":-1}]}",
+        "versions[0]",
+        "ready -1 of version 1 is negative");
     assertMalformed(
         String.format(ok, SERVICE, "100", ",\"transport\":\"carrier-pigeon\""),
         "neither 'bus' nor 'hybrid'");

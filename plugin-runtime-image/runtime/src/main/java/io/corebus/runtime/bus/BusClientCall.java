@@ -36,6 +36,13 @@ import org.jboss.logging.Logger;
  * topic when the endpoint is {@code UNAVAILABLE}. No route: {@code NOT_FOUND}; a route where every
  * weight is 0: {@code UNAVAILABLE}.
  *
+ * <p>A route whose weighted versions all say they have no Ready replica ({@code ready: 0}, as the
+ * operator publishes while a plug-in's first pod starts) gets nothing sent: the call waits for the
+ * route to change (a route-table listener, no polling) and goes on at once when it does. It gives
+ * up with {@code UNAVAILABLE} ("no ready replica of" the service) a little before its deadline
+ * ({@code readyWaitMargin}), so the caller learns that the callee is down rather than slow; that
+ * failure is final (a retry would only wait again, past the deadline).
+ *
  * <p>The deadline is the earliest of the call's, the current context's (so a handler's outgoing
  * calls inherit what is left of its own deadline) and the channel default. An attempt that fails
  * with {@code UNAVAILABLE} is retried with backoff while attempts and time remain, under the same
@@ -61,6 +68,7 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private volatile String currentCorrelationId;
   private volatile ClientCall<byte[], byte[]> directCall;
   private volatile ScheduledFuture<?> timeout;
+  private volatile CompletableFuture<Void> routeChange;
 
   BusClientCall(BusChannel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
     this.channel = channel;
@@ -195,6 +203,10 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
                   + ")"));
       return;
     }
+    if (route.route().serving() && !route.hasReadyVersion()) {
+      awaitReadyReplica(attempt, service, route);
+      return;
+    }
     int index = route.pickVersion();
     if (index < 0) {
       retryOrFinish(
@@ -223,6 +235,44 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return;
     }
     overBus(attempt, version.topic());
+  }
+
+  /**
+   * How long before its deadline a call waiting for a Ready replica gives up with {@code
+   * UNAVAILABLE}: a tenth of the call's time, at most 1 s (a 30 s call waits 29 s, a 500 ms call
+   * 450 ms). Early enough that the deadline timer cannot win the race, late enough that a replica
+   * which becomes Ready in the meantime (a first pod, later a scale from zero) still answers.
+   */
+  private long readyWaitMargin() {
+    return Math.min(TimeUnit.SECONDS.toNanos(1), (deadlineNanos - startNanos) / 10);
+  }
+
+  /** Waits for the route of {@code service} to change from {@code seen}, then tries again. */
+  private void awaitReadyReplica(int attempt, String service, ResolvedRoute seen) {
+    long waitNanos = deadlineNanos - readyWaitMargin() - System.nanoTime();
+    Status down =
+        Status.UNAVAILABLE.withDescription(
+            "no ready replica of "
+                + service
+                + " within "
+                + Duration.ofNanos(deadlineNanos - startNanos).toMillis()
+                + " ms (its route names no version with a Ready replica)");
+    if (waitNanos <= 0) {
+      finish(down);
+      return;
+    }
+    CompletableFuture<Void> change = channel.routes.nextChange(service, seen);
+    routeChange = change;
+    ScheduledFuture<?> giveUp =
+        channel.scheduler.schedule(() -> finish(down), waitNanos, TimeUnit.NANOSECONDS);
+    change.thenRun(
+        () -> {
+          giveUp.cancel(false);
+          channel.callbackExecutor.execute(() -> attempt(attempt));
+        });
+    if (finished.get()) {
+      change.cancel(false); // finished (cancelled, timed out) while registering
+    }
   }
 
   private void overBus(int attempt, String topic) {
@@ -397,6 +447,10 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return;
     }
     cancelTimeout();
+    CompletableFuture<Void> change = routeChange;
+    if (change != null) {
+      change.cancel(false);
+    }
     String correlationId = currentCorrelationId;
     if (correlationId != null) {
       channel.replySlot.forget(correlationId);

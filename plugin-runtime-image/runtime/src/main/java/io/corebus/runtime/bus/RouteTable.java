@@ -45,6 +45,8 @@ public final class RouteTable implements AutoCloseable {
   private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
   private final BusMetrics metrics;
   private final Map<String, ResolvedRoute> routes = new ConcurrentHashMap<>();
+  // Calls waiting for a service's route to change; guarded by itself, as are changes of routes.
+  private final Map<String, Set<CompletableFuture<Void>>> changeWaiters = new HashMap<>();
   private final Map<TopicPartition, Long> catchUpTargets = new HashMap<>();
   private final Set<TopicPartition> assigned = new HashSet<>();
   private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
@@ -111,6 +113,40 @@ public final class RouteTable implements AutoCloseable {
 
   ResolvedRoute resolve(String service) {
     return routes.get(service);
+  }
+
+  /**
+   * Completes at the next change of a service's route (a new route or its removal), or at once when
+   * its route is no longer {@code seen}. Cancelling the future stops waiting. Completion runs on
+   * the route table's thread: do not block there.
+   */
+  CompletableFuture<Void> nextChange(String service, ResolvedRoute seen) {
+    CompletableFuture<Void> change = new CompletableFuture<>();
+    synchronized (changeWaiters) {
+      if (routes.get(service) != seen) {
+        change.complete(null);
+        return change;
+      }
+      changeWaiters.computeIfAbsent(service, s -> new HashSet<>()).add(change);
+    }
+    change.whenComplete(
+        (v, e) -> {
+          synchronized (changeWaiters) {
+            Set<CompletableFuture<Void>> waiting = changeWaiters.get(service);
+            if (waiting != null && waiting.remove(change) && waiting.isEmpty()) {
+              changeWaiters.remove(service);
+            }
+          }
+        });
+    return change;
+  }
+
+  /** How many calls wait for the route of {@code service} to change. */
+  int waitingCalls(String service) {
+    synchronized (changeWaiters) {
+      Set<CompletableFuture<Void>> waiting = changeWaiters.get(service);
+      return waiting == null ? 0 : waiting.size();
+    }
   }
 
   public int size() {
@@ -227,19 +263,26 @@ public final class RouteTable implements AutoCloseable {
       return false;
     }
     String service = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
-    if (route.isEmpty()) {
-      if (routes.remove(service) != null) {
+    Set<CompletableFuture<Void>> waiting;
+    synchronized (changeWaiters) {
+      if (route.isEmpty()) {
+        if (routes.remove(service) == null) {
+          return false;
+        }
         LOG.infof("route of %s removed", service);
-        return true;
+      } else {
+        ResolvedRoute previous = routes.get(service);
+        if (previous != null && previous.route().equals(route.get())) {
+          return false; // republished unchanged: keep the picking state
+        }
+        routes.put(service, new ResolvedRoute(route.get()));
+        LOG.infof("route of %s: %s", service, describe(route.get()));
       }
-      return false;
+      waiting = changeWaiters.remove(service);
     }
-    ResolvedRoute previous = routes.get(service);
-    if (previous != null && previous.route().equals(route.get())) {
-      return false; // republished unchanged: keep the picking state
+    if (waiting != null) {
+      waiting.forEach(w -> w.complete(null));
     }
-    routes.put(service, new ResolvedRoute(route.get()));
-    LOG.infof("route of %s: %s", service, describe(route.get()));
     return true;
   }
 
@@ -269,6 +312,9 @@ public final class RouteTable implements AutoCloseable {
           .append(v.version())
           .append(" weight ")
           .append(v.weight());
+      if (v.ready() != null) {
+        b.append(" ready ").append(v.ready());
+      }
       if (v.hasTopic()) {
         b.append(" -> ").append(v.topic());
       }

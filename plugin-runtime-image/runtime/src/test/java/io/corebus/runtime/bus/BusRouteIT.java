@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -397,6 +398,133 @@ class BusRouteIT {
 
     publishAndAwait(weights(0, 100));
     assertThat(say("after")).isEqualTo("echo: after");
+  }
+
+  static ServiceRoute readyReplicas(int ready) {
+    return new ServiceRoute(
+        SERVICE,
+        ServiceRoute.Transport.BUS,
+        List.of(),
+        List.of(VersionRoute.bus("echo", "1.0.0", "r1", 100, TOPIC_V1).withReady(ready)));
+  }
+
+  /** A call with its own deadline; the result or the failure, and how long it took. */
+  static CompletableFuture<String> sayWithin(String text, Duration deadline) {
+    return CompletableFuture.supplyAsync(
+        () ->
+            ClientCalls.blockingUnaryCall(
+                    channel,
+                    EchoService.SAY,
+                    deadline == null
+                        ? CallOptions.DEFAULT
+                        : CallOptions.DEFAULT.withDeadlineAfter(
+                            deadline.toMillis(), TimeUnit.MILLISECONDS),
+                    StringValue.of(text))
+                .getValue(),
+        workers);
+  }
+
+  static StatusRuntimeException failureOf(CompletableFuture<String> call) {
+    Throwable t = call.handle((ok, e) -> e).join();
+    assertThat(t).as("the call failed").isNotNull();
+    while (t.getCause() != null && !(t instanceof StatusRuntimeException)) {
+      t = t.getCause();
+    }
+    assertThat(t).isInstanceOf(StatusRuntimeException.class);
+    return (StatusRuntimeException) t;
+  }
+
+  static double retries() {
+    return callerMeters.find("corebus.rpc.client.retries").counters().stream()
+        .mapToDouble(c -> c.count())
+        .sum();
+  }
+
+  @Test
+  void aRouteWithoutAReadyReplicaFailsUnavailableBeforeTheDeadlineAndSendsNothing()
+      throws Exception {
+    publishAndAwait(readyReplicas(0));
+    long recordsBefore = endOffsets(TOPIC_V1);
+    double retriesBefore = retries();
+
+    long start = System.nanoTime();
+    StatusRuntimeException e = failureOf(sayWithin("anyone there?", Duration.ofSeconds(2)));
+    long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(e.getStatus().getDescription()).contains("no ready replica of " + SERVICE);
+    assertThat(elapsedMillis)
+        .as("it waited for a replica, then gave up before the 2 s deadline")
+        .isGreaterThanOrEqualTo(1_500)
+        .isLessThan(2_000);
+    assertThat(endOffsets(TOPIC_V1)).as("no request record was produced").isEqualTo(recordsBefore);
+    assertThat(retries()).as("not retried").isEqualTo(retriesBefore);
+    assertThat(routes.waitingCalls(SERVICE)).as("nobody left waiting").isZero();
+  }
+
+  @Test
+  void aCallWaitingForAReadyReplicaIsSentAsSoonAsTheRouteHasOne() {
+    publishAndAwait(readyReplicas(0));
+    long start = System.nanoTime();
+    CompletableFuture<String> call = sayWithin("first caller", Duration.ofSeconds(10));
+    await("the call waits for the route to change")
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> routes.waitingCalls(SERVICE) == 1);
+    assertThat(call).isNotDone();
+
+    publishAndAwait(readyReplicas(1));
+
+    assertThat(call.join()).isEqualTo("echo: first caller");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+        .as("answered once the replica was Ready, well within the deadline")
+        .isLessThan(5_000);
+  }
+
+  @Test
+  void aCallerWithTheDefaultLongDeadlineGetsUnavailableWithinIt() {
+    publishAndAwait(readyReplicas(0));
+    double retriesBefore = retries();
+    long start = System.nanoTime();
+    // No deadline of its own: the channel's default (10 s) applies.
+    CompletableFuture<String> call = sayWithin("patient", null);
+    await().atMost(Duration.ofSeconds(5)).until(() -> routes.waitingCalls(SERVICE) == 1);
+    // A change that still names no Ready replica keeps it waiting, without a retry.
+    publishAndAwait(
+        new ServiceRoute(
+            SERVICE,
+            ServiceRoute.Transport.BUS,
+            List.of(),
+            List.of(
+                VersionRoute.bus("echo", "1.0.0", "r1", 50, TOPIC_V1).withReady(0),
+                VersionRoute.bus("echo", "2.0.0", "r2", 50, TOPIC_V2).withReady(0))));
+    await().atMost(Duration.ofSeconds(5)).until(() -> routes.waitingCalls(SERVICE) == 1);
+
+    StatusRuntimeException e = failureOf(call);
+    long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(e.getStatus().getDescription()).contains("no ready replica of " + SERVICE);
+    assertThat(elapsedMillis).isGreaterThanOrEqualTo(8_500).isLessThan(10_000);
+    assertThat(retries()).isEqualTo(retriesBefore);
+  }
+
+  @Test
+  void aVersionWithoutReadyReplicasIsSkippedWhileAnotherHasSome() {
+    publishAndAwait(
+        new ServiceRoute(
+            SERVICE,
+            ServiceRoute.Transport.BUS,
+            List.of(),
+            List.of(
+                VersionRoute.bus("echo", "1.0.0", "r1", 50, TOPIC_V1).withReady(0),
+                VersionRoute.bus("echo", "2.0.0", "r2", 50, TOPIC_V2).withReady(1))));
+    long v1 = handled(meters1, "bus");
+    long v2 = handled(meters2, "bus");
+    for (int i = 0; i < 6; i++) {
+      assertThat(say("r" + i)).isEqualTo("echo: r" + i);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> handled(meters2, "bus") == v2 + 6);
+    assertThat(handled(meters1, "bus")).isEqualTo(v1);
   }
 
   static double malformed() {
