@@ -339,7 +339,8 @@ public final class KafkaBroker implements AutoCloseable {
     }
     closed = true;
     try {
-      // SIGTERM through the handle: Process.destroy() also closes stdin, which OrphanGuard takes for
+      // SIGTERM through the handle: Process.destroy() also closes stdin, which OrphanGuard takes
+      // for
       // a dead parent, cutting the broker's clean shutdown short.
       process.toHandle().destroy();
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {

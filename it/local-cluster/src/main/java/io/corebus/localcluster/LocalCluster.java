@@ -185,6 +185,9 @@ public final class LocalCluster implements AutoCloseable {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("KUBECONFIG", kubeconfig.toString());
     if (kafka != null) {
+      // The operator reads corebus.kafka.bootstrap-servers; the other two are the runtime's name
+      // (what stand-in operators in tests pass on) and the plain Kafka convention.
+      env.put("COREBUS_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
       env.put("COREBUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
       env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     }
