@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The operator's side of the bus as CDI beans, from {@code corebus.kafka.*}: the Kafka Admin client
- * ({@link BusAdmin}), its availability metrics, the topic handling, and the route seam.
+ * ({@link BusAdmin}), its availability metrics, the topic handling, and the route-table publisher.
  */
 @ApplicationScoped
 public class BusProducer {
@@ -55,12 +55,22 @@ public class BusProducer {
         admin, TopicSettings.from(config.kafka().topics()), Clock.systemUTC());
   }
 
-  /** Until the route-table publisher exists (see {@link PluginRoutes}). */
+  /** The route-table publisher, writing through its own idempotent acks=all producer. */
   @Produces
   @Singleton
   @DefaultBean
-  PluginRoutes routes() {
-    return PluginRoutes.NONE;
+  PluginRoutes routes(CorebusConfig config, KafkaAvailability availability) {
+    if (config.kafka().bootstrapServers().filter(s -> !s.isBlank()).isEmpty()) {
+      return PluginRoutes.NONE;
+    }
+    KafkaConnection connection = KafkaConnection.from(config.kafka());
+    return new RouteTablePublisher(new KafkaRouteLog(() -> connection, availability));
+  }
+
+  void close(@Disposes PluginRoutes routes) {
+    if (routes instanceof RouteTablePublisher publisher) {
+      publisher.close();
+    }
   }
 
   private ScheduledExecutorService prober;

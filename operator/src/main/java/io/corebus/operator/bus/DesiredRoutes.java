@@ -1,31 +1,64 @@
 package io.corebus.operator.bus;
 
 import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.Endpoint;
+import io.corebus.bus.protocol.RequestTopics;
+import io.corebus.bus.protocol.ServiceRoute;
+import io.corebus.bus.protocol.VersionRoute;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.ProvidedService;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.crds.Transport;
+import io.corebus.operator.model.PluginPods;
 import io.corebus.operator.model.PodState;
 import io.corebus.operator.model.VersionWeights;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The routes a Plugin's services should have, from its pods as they are, with no I/O. A version is
- * a pod revision with Ready pods, weighted by its share of them: one version with weight 100 when
- * the plug-in is stable, two during a Rolling roll. With no Ready pod at all, the current revision
- * gets weight 100 and no endpoints (bus requests wait in the request topic until a pod consumes).
- * Hybrid routes list the Ready pods' {@code ip:9090}.
+ * The routes a Plugin's services should have in the route table, from its pods as they are, with no
+ * I/O. The records are bus-protocol's {@link ServiceRoute}s, so what the operator computes is what
+ * runtimes read.
+ *
+ * <ul>
+ *   <li>transport and allowed callers come from {@code provides[]};
+ *   <li>a version is a pod revision with Ready pods, weighted by its share of them: one version
+ *       with weight 100 when the plug-in is stable, two during a Rolling roll (the current revision
+ *       first);
+ *   <li>with no Ready pod at all, the current revision gets weight 100 and no endpoints. A caller's
+ *       runtime then sends bus calls to the request topic, where they wait (within their deadline)
+ *       until a pod starts consuming: a starting plug-in answers its first callers instead of
+ *       failing them, and a plug-in that never comes up yields DEADLINE_EXCEEDED, never NOT_FOUND.
+ *       (All-zero weights would fail every call at once with UNAVAILABLE after a few retries, even
+ *       when the first pod is seconds away from Ready.) A hybrid call falls back to the same topic
+ *       when the version has no endpoint;
+ *   <li>every version's topic is the service's request topic ({@link PluginPods#requestTopics}, the
+ *       same value the pods get in {@code COREBUS_REQUEST_TOPICS});
+ *   <li>hybrid routes list each Ready pod's {@code ip:9090} ({@code [ip]:9090} for IPv6); bus
+ *       routes list none.
+ * </ul>
  */
 public final class DesiredRoutes {
   private DesiredRoutes() {}
 
-  public static List<ServiceRoute> of(Plugin pluginResource, String revision, List<Pod> pods) {
-    BusTopics topics = BusTopics.forNamespace(pluginResource.getMetadata().getNamespace());
+  /**
+   * @param revision the Plugin's current pod template revision
+   * @param pods the Plugin's pods (terminating and finished ones are ignored)
+   * @throws IllegalArgumentException when a route would break bus-protocol's rules (the validator
+   *     keeps such Plugins away, so this names a bug or a hand-edited pod)
+   */
+  public static List<ServiceRoute> of(Plugin plugin, String revision, List<Pod> pods) {
+    List<ServiceRoute> routes = new ArrayList<>();
+    if (plugin.getSpec().getProvides() == null) {
+      return routes;
+    }
+    BusTopics topics = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
+    RequestTopics requestTopics = PluginPods.requestTopics(plugin);
     Map<String, List<Pod>> readyByRevision = new TreeMap<>();
     for (Pod p : pods) {
       if (!PodState.isTerminating(p) && !PodState.isFinished(p) && PodState.isReady(p)) {
@@ -34,59 +67,58 @@ public final class DesiredRoutes {
             .add(p);
       }
     }
-    List<ServiceRoute> routes = new ArrayList<>();
-    if (pluginResource.getSpec().getProvides() == null) {
-      return routes;
-    }
-    for (ProvidedService provided : pluginResource.getSpec().getProvides()) {
-      Transport transport =
-          provided.getTransport() == null ? Transport.bus : provided.getTransport();
-      String plugin = pluginResource.getMetadata().getName();
-      String topic = topics.requests(provided.getService());
-      List<ServiceRoute.VersionRoute> versions = new ArrayList<>();
-      if (readyByRevision.isEmpty()) {
+    // The current revision first, then the older ones (by name, for a stable order).
+    List<String> order = new ArrayList<>(readyByRevision.keySet());
+    order.sort(Comparator.comparing((String r) -> !revision.equals(r)));
+    List<Integer> weights =
+        VersionWeights.split(order.stream().map(r -> readyByRevision.get(r).size()).toList());
+
+    String name = plugin.getMetadata().getName();
+    for (ProvidedService provided : plugin.getSpec().getProvides()) {
+      if (provided.getService() == null) {
+        continue;
+      }
+      boolean hybrid = provided.getTransport() == Transport.hybrid;
+      String topic = requestTopics.topicOf(provided.getService(), topics);
+      List<VersionRoute> versions = new ArrayList<>();
+      if (order.isEmpty()) {
+        versions.add(VersionRoute.bus(name, plugin.getSpec().getVersion(), revision, 100, topic));
+      }
+      for (int i = 0; i < order.size(); i++) {
+        List<Pod> ready = readyByRevision.get(order.get(i));
         versions.add(
-            new ServiceRoute.VersionRoute(
-                plugin, pluginResource.getSpec().getVersion(), revision, 100, topic, List.of()));
-      } else {
-        // The current revision first, then the older ones.
-        List<String> order = new ArrayList<>(readyByRevision.keySet());
-        order.sort((a, b) -> Boolean.compare(!revision.equals(a), !revision.equals(b)));
-        List<Integer> weights =
-            VersionWeights.split(order.stream().map(r -> readyByRevision.get(r).size()).toList());
-        for (int i = 0; i < order.size(); i++) {
-          List<Pod> ready = readyByRevision.get(order.get(i));
-          List<String> endpoints =
-              transport == Transport.hybrid
-                  ? ready.stream()
-                      .map(p -> p.getStatus().getPodIP())
-                      .filter(ip -> ip != null && !ip.isBlank())
-                      .map(DesiredRoutes::endpoint)
-                      .sorted()
-                      .toList()
-                  : List.of();
-          versions.add(
-              new ServiceRoute.VersionRoute(
-                  plugin,
-                  PodState.version(ready.get(0)),
-                  order.get(i),
-                  weights.get(i),
-                  topic,
-                  endpoints));
-        }
+            new VersionRoute(
+                name,
+                versionOf(ready.get(0), plugin),
+                order.get(i),
+                weights.get(i),
+                topic,
+                hybrid ? endpoints(ready) : List.of()));
       }
       routes.add(
           new ServiceRoute(
               provided.getService(),
-              transport,
+              hybrid ? ServiceRoute.Transport.HYBRID : ServiceRoute.Transport.BUS,
               provided.getAllowedCallers() == null ? List.of() : provided.getAllowedCallers(),
               versions));
     }
     return routes;
   }
 
-  /** {@code ip:9090}, with an IPv6 address in brackets. */
-  static String endpoint(String ip) {
-    return (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + RuntimeContract.GRPC_PORT;
+  /** The version a pod runs; the Plugin's for a pod that does not say (made by hand). */
+  private static String versionOf(Pod pod, Plugin plugin) {
+    String version = PodState.version(pod);
+    return version == null || version.isBlank() ? plugin.getSpec().getVersion() : version;
+  }
+
+  /** The Ready pods' direct gRPC addresses, sorted so an unchanged set is an unchanged route. */
+  static List<Endpoint> endpoints(List<Pod> ready) {
+    return ready.stream()
+        .map(p -> p.getStatus().getPodIP())
+        .filter(ip -> ip != null && !ip.isBlank())
+        .distinct()
+        .map(ip -> new Endpoint(ip, RuntimeContract.GRPC_PORT))
+        .sorted(Comparator.comparing(Endpoint::toString))
+        .toList();
   }
 }

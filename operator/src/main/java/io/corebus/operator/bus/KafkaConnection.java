@@ -13,14 +13,20 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * How the operator reaches Kafka ({@code corebus.kafka.*}), as plain values: bootstrap servers,
  * security protocol, TLS stores, SASL credentials, timeouts. {@link #adminProperties} turns them
- * into Admin client properties; secrets given as files are read there, so a rebuilt client picks up
- * a rotated file. The constructor rejects combinations that cannot work, naming the keys to fix.
+ * into Admin client properties ({@link #producerProperties} and {@link #consumerProperties}: the
+ * route table's producer and reader); secrets given as files are read there, so a rebuilt client
+ * picks up a rotated file. The constructor rejects combinations that cannot work, naming the keys
+ * to fix.
  */
 public record KafkaConnection(
     Optional<String> bootstrapServers,
@@ -217,6 +223,53 @@ public record KafkaConnection(
    *     unreadable
    */
   public Map<String, Object> adminProperties() {
+    Map<String, Object> p = common(CLIENT_ID);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) apiTimeout.toMillis());
+    p.putAll(properties);
+    return p;
+  }
+
+  /**
+   * Properties of the producer that writes the route table: the bus's durability settings ({@code
+   * acks=all}, idempotence, at most 5 requests in flight, no linger, byte arrays), and a send that
+   * gives up within the API timeout (metadata wait and delivery alike).
+   */
+  public Map<String, Object> producerProperties() {
+    Map<String, Object> p = common(CLIENT_ID + "-routes");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+    // delivery.timeout.ms must be at least linger.ms + request.timeout.ms: api >= request holds.
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) apiTimeout.toMillis());
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, apiTimeout.toMillis());
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.putAll(properties);
+    return p;
+  }
+
+  /**
+   * Properties of the consumer that reads the route table once (no group, nothing committed,
+   * partitions assigned by hand).
+   */
+  public Map<String, Object> consumerProperties() {
+    Map<String, Object> p = common(CLIENT_ID + "-routes-reader");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
+    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) apiTimeout.toMillis());
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.putAll(properties);
+    return p;
+  }
+
+  /** Bootstrap, client id, security and connection settings every client shares. */
+  private Map<String, Object> common(String clientId) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put(
         CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
@@ -224,10 +277,8 @@ public record KafkaConnection(
             () ->
                 new IllegalStateException(
                     "no Kafka bootstrap servers (set corebus.kafka.bootstrap-servers)")));
-    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, CLIENT_ID);
+    p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
     p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, securityProtocol);
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) apiTimeout.toMillis());
     // An unreachable broker should fail a call within the request timeout, not after 30 s.
     long connect = Math.min(requestTimeout.toMillis(), 10_000);
     p.put(CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, connect);
@@ -262,7 +313,6 @@ public record KafkaConnection(
                   + jaasQuote(saslPassword.orElseThrow().read())
                   + "\";");
     }
-    p.putAll(properties);
     return p;
   }
 

@@ -1,6 +1,7 @@
 package io.corebus.operator.bus;
 
 import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.RouteTableWriter;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.ProvidedService;
@@ -8,6 +9,7 @@ import io.corebus.operator.model.PluginRevision;
 import io.corebus.operator.model.ReplicaCount;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +108,12 @@ public final class TopicPlan {
                 isr)));
     put(
         out,
-        new DesiredTopic(topics.routes(), DesiredTopic.Kind.ROUTES, 1, rf, routesConfigs(isr)));
+        new DesiredTopic(
+            topics.routes(),
+            DesiredTopic.Kind.ROUTES,
+            RouteTableWriter.PARTITIONS,
+            rf,
+            routesConfigs(isr)));
     return List.copyOf(out.values());
   }
 
@@ -183,23 +190,13 @@ public final class TopicPlan {
       Pattern.compile("-[0-9a-f]{" + PluginRevision.LENGTH + "}-[0-9]+");
 
   /**
-   * The route table: compacted (the last route of each service is kept forever), tombstones kept a
-   * day so a reader far behind still sees a removal, hourly segments so compaction runs. The same
-   * values as bus-protocol's RouteTableWriter.topicConfigs() (bus2 branch), which should replace
-   * this once merged.
+   * The route table as bus-protocol defines it ({@link RouteTableWriter#topicConfigs()}: compacted,
+   * tombstones kept a day, hourly segments), with the operator's min.insync.replicas.
    */
   static Map<String, String> routesConfigs(String isr) {
-    return Map.of(
-        TopicConfig.CLEANUP_POLICY_CONFIG,
-        TopicConfig.CLEANUP_POLICY_COMPACT,
-        TopicConfig.DELETE_RETENTION_MS_CONFIG,
-        Long.toString(java.time.Duration.ofDays(1).toMillis()),
-        TopicConfig.SEGMENT_MS_CONFIG,
-        Long.toString(java.time.Duration.ofHours(1).toMillis()),
-        TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
-        "0.1",
-        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
-        isr);
+    Map<String, String> configs = new LinkedHashMap<>(RouteTableWriter.topicConfigs());
+    configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, isr);
+    return Map.copyOf(configs);
   }
 
   private static Map<String, String> deleteAfterRetention(String isr) {

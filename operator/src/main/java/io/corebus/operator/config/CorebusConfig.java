@@ -69,7 +69,8 @@ public interface CorebusConfig {
     Topics topics();
 
     /**
-     * Extra Kafka Admin client properties, applied last (for example {@code
+     * Extra Kafka client properties, applied last to the Admin client and to the route table's
+     * producer and reader (for example {@code
      * corebus.kafka.properties."sasl.login.callback.handler.class"}).
      */
     Map<String, String> properties();

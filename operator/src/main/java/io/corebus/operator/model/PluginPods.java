@@ -1,6 +1,8 @@
 package io.corebus.operator.model;
 
 import io.corebus.bus.protocol.AllowedCallers;
+import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.RequestTopics;
 import io.corebus.crds.Artifact;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
@@ -269,12 +271,30 @@ public final class PluginPods {
                     ? List.of()
                     : spec.getProvides().stream().map(ProvidedService::getService).toList())));
     env.add(value(RuntimeContract.ENV_ALLOWED_CALLERS, allowedCallers(spec).format()));
+    env.add(value(RuntimeContract.ENV_REQUEST_TOPICS, requestTopics(plugin).format()));
     env.add(value(RuntimeContract.ENV_SUBSCRIBES, join(spec.getSubscribes())));
     env.add(value(RuntimeContract.ENV_PUBLISHES, join(spec.getPublishes())));
     env.add(value(RuntimeContract.ENV_REQUIRES, join(spec.getRequires())));
     env.add(value(RuntimeContract.ENV_KAFKA_BOOTSTRAP, settings.kafkaBootstrap().orElse("")));
     env.add(value(RuntimeContract.ENV_CONFIG_DIR, RuntimeContract.CONFIG_MOUNT_PATH));
     return env;
+  }
+
+  /**
+   * The request topic of each provided service: what the pods consume ({@code
+   * COREBUS_REQUEST_TOPICS}) and what the services' routes name, so callers and callee agree.
+   */
+  public static RequestTopics requestTopics(Plugin plugin) {
+    BusTopics topics = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
+    Map<String, String> byService = new LinkedHashMap<>();
+    if (plugin.getSpec().getProvides() != null) {
+      for (ProvidedService p : plugin.getSpec().getProvides()) {
+        if (p.getService() != null) {
+          byService.put(p.getService(), topics.requests(p.getService()));
+        }
+      }
+    }
+    return RequestTopics.of(byService);
   }
 
   /** provides[].allowedCallers; services with an empty list admit anyone and are left out. */

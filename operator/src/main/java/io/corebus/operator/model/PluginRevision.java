@@ -29,9 +29,10 @@ public final class PluginRevision {
   /**
    * Bumped when {@link PluginPods} changes what it renders in a way running pods must pick up (for
    * example a new probe or env variable), so an operator upgrade rolls the plug-ins. 2: {@code
-   * COREBUS_ALLOWED_CALLERS} (its value comes from provides[].allowedCallers, already hashed).
+   * COREBUS_ALLOWED_CALLERS} (its value comes from provides[].allowedCallers, already hashed). 3:
+   * {@code COREBUS_REQUEST_TOPICS}.
    */
-  static final int TEMPLATE_GENERATION = 2;
+  static final int TEMPLATE_GENERATION = 3;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 

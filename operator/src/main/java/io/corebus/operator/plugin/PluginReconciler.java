@@ -1,5 +1,7 @@
 package io.corebus.operator.plugin;
 
+import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.ServiceRoute;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
@@ -15,7 +17,6 @@ import io.corebus.operator.bus.PluginTopics.ReleaseReport;
 import io.corebus.operator.bus.PluginTopics.Released;
 import io.corebus.operator.bus.PluginTopics.TopicProblem;
 import io.corebus.operator.bus.PluginTopics.Unavailable;
-import io.corebus.operator.bus.ServiceRoute;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.metrics.PluginCensus;
 import io.corebus.operator.model.PluginNames;
@@ -235,6 +236,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         retry = u.retryAfter();
       } else if (bus instanceof Checked checked) {
         recordTopicChanges(plugin, checked, client);
+        forgetRoutesOfANewTable(plugin, checked);
         if (!checked.problems().isEmpty()) {
           busProblem = topicProblem(checked);
           retry = settings.rolloutRecheck();
@@ -250,7 +252,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       plan = PodSetPlanner.plan(pods, count.desired(), revision);
       pods = execute(plugin, revision, count, pods, plan, client);
       if (bus instanceof Checked checked && checked.allExist()) {
-        String failure = publishRoutes(plugin, DesiredRoutes.of(plugin, revision, pods));
+        String failure = publishRoutes(plugin, revision, pods);
         if (failure != null && busProblem == null) {
           busProblem = new BusProblem(PluginStatusAggregator.ROUTES_NOT_PUBLISHED, failure);
           retry = CLEANUP_RECHECK;
@@ -332,13 +334,29 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     }
   }
 
-  /** Hands changed routes to the route table; returns why that failed, or null. */
-  private String publishRoutes(Plugin plugin, List<ServiceRoute> desired) {
-    String key = key(plugin);
-    if (desired.equals(publishedRoutes.get(key))) {
-      return null;
+  /**
+   * A route-table topic created now is empty: whatever was published in the namespace before (a
+   * topic deleted with the namespace's last Plugin, or by hand) is published again, by this Plugin
+   * now and by the others on their next reconcile.
+   */
+  private void forgetRoutesOfANewTable(Plugin plugin, Checked checked) {
+    String ns = plugin.getMetadata().getNamespace();
+    String table = BusTopics.forNamespace(ns).routes();
+    // created() lists "<topic> (<n> partitions)".
+    if (checked.created().stream().anyMatch(t -> t.equals(table) || t.startsWith(table + " "))) {
+      routes.tableCreated(ns);
+      publishedRoutes.keySet().removeIf(k -> k.startsWith(ns + "/"));
     }
+  }
+
+  /** Hands changed routes to the route table; returns why that failed, or null. */
+  private String publishRoutes(Plugin plugin, String revision, List<Pod> pods) {
+    String key = key(plugin);
     try {
+      List<ServiceRoute> desired = DesiredRoutes.of(plugin, revision, pods);
+      if (desired.equals(publishedRoutes.get(key))) {
+        return null;
+      }
       routes.publish(plugin, desired);
       publishedRoutes.put(key, desired);
       return null;

@@ -1,10 +1,18 @@
 package io.corebus.operator.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
+import io.corebus.bus.protocol.Endpoint;
+import io.corebus.bus.protocol.RequestTopics;
+import io.corebus.bus.protocol.RouteCodec;
+import io.corebus.bus.protocol.ServiceRoute;
+import io.corebus.bus.protocol.VersionRoute;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.ProvidedService;
 import io.corebus.crds.Transport;
+import io.corebus.operator.model.PluginPods;
 import io.corebus.operator.testing.TestPlugins;
 import io.corebus.operator.testing.TestPods;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -29,7 +37,7 @@ class DesiredRoutesTest {
   }
 
   @Test
-  void aStablePluginHasOneVersionWithAllTheWeight() {
+  void aStablePluginHasOneVersionWithAllTheWeightOnItsRequestTopic() {
     List<ServiceRoute> routes =
         DesiredRoutes.of(
             payment(Transport.bus),
@@ -41,8 +49,10 @@ class DesiredRoutesTest {
         .satisfies(
             r -> {
               assertThat(r.service()).isEqualTo("shop.payment.Pay");
-              assertThat(r.transport()).isEqualTo(Transport.bus);
+              assertThat(r.transport()).isEqualTo(ServiceRoute.Transport.BUS);
               assertThat(r.allowedCallers()).containsExactly("orders");
+              assertThat(r.permits("orders")).isTrue();
+              assertThat(r.permits("stranger")).isFalse();
               assertThat(r.versions())
                   .singleElement()
                   .satisfies(
@@ -58,6 +68,15 @@ class DesiredRoutesTest {
   }
 
   @Test
+  void theRouteNamesTheTopicThePodsAreToldToConsume() {
+    Plugin p = payment(Transport.bus);
+    ServiceRoute route = DesiredRoutes.of(p, "new", List.of(ready("new", 0, "10.0.0.1"))).get(0);
+
+    RequestTopics podEnv = RequestTopics.parse(PluginPods.requestTopics(p).format());
+    assertThat(podEnv.topicOf("shop.payment.Pay")).contains(route.versions().get(0).topic());
+  }
+
+  @Test
   void duringARollTheVersionsShareTheWeightByReadyPodsAndHybridListsEndpoints() {
     List<Pod> pods =
         List.of(
@@ -69,15 +88,34 @@ class DesiredRoutesTest {
 
     ServiceRoute route = DesiredRoutes.of(payment(Transport.hybrid), "new", pods).get(0);
 
+    assertThat(route.transport()).isEqualTo(ServiceRoute.Transport.HYBRID);
     assertThat(route.versions())
-        .extracting(
-            ServiceRoute.VersionRoute::revision,
-            ServiceRoute.VersionRoute::weight,
-            ServiceRoute.VersionRoute::endpoints)
+        .extracting(VersionRoute::revision, VersionRoute::weight, VersionRoute::endpoints)
+        .as("the current revision first; the terminating and the unready pod count for nothing")
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("new", 33, List.of("10.0.0.9:9090")),
-            org.assertj.core.groups.Tuple.tuple(
-                "old", 67, List.of("10.0.0.2:9090", "10.0.0.3:9090")));
+            tuple("new", 33, List.of(new Endpoint("10.0.0.9", 9090))),
+            tuple(
+                "old",
+                67,
+                List.of(new Endpoint("10.0.0.2", 9090), new Endpoint("10.0.0.3", 9090))));
+    assertThat(route.versions())
+        .allSatisfy(v -> assertThat(v.topic()).isEqualTo("corebus.shop.rpc.shop.payment.Pay"));
+  }
+
+  @Test
+  void whenTheRollEndsOnlyTheNewVersionIsLeft() {
+    ServiceRoute route =
+        DesiredRoutes.of(
+                payment(Transport.bus),
+                "new",
+                List.of(
+                    ready("new", 0, "10.0.0.9"),
+                    ready("new", 1, "10.0.0.8"),
+                    TestPods.terminating("old", 2)))
+            .get(0);
+    assertThat(route.versions())
+        .extracting(VersionRoute::revision, VersionRoute::weight)
+        .containsExactly(tuple("new", 100));
   }
 
   @Test
@@ -85,20 +123,51 @@ class DesiredRoutesTest {
     ServiceRoute route =
         DesiredRoutes.of(payment(Transport.hybrid), "new", List.of(TestPods.pod("new", 0, false)))
             .get(0);
+    // Callers find the service (no NOT_FOUND) and their calls wait in the topic for a consumer.
+    assertThat(route.serving()).isTrue();
     assertThat(route.versions())
         .singleElement()
         .satisfies(
             v -> {
               assertThat(v.revision()).isEqualTo("new");
-              assertThat(v.version()).isEqualTo("1.0.0");
+              assertThat(v.version()).as("the Plugin's spec.version").isEqualTo("1.0.0");
               assertThat(v.weight()).isEqualTo(100);
+              assertThat(v.topic()).isEqualTo("corebus.shop.rpc.shop.payment.Pay");
               assertThat(v.endpoints()).isEmpty();
             });
   }
 
   @Test
-  void ipv6EndpointsAreBracketed() {
-    assertThat(DesiredRoutes.endpoint("fd00::1")).isEqualTo("[fd00::1]:9090");
-    assertThat(DesiredRoutes.endpoint("10.1.2.3")).isEqualTo("10.1.2.3:9090");
+  void ipv6EndpointsAreBracketedOnTheWire() {
+    ServiceRoute route =
+        DesiredRoutes.of(payment(Transport.hybrid), "new", List.of(ready("new", 0, "fd00::1")))
+            .get(0);
+    assertThat(RouteCodec.toJson(route)).contains("\"endpoints\":[\"[fd00::1]:9090\"]");
+  }
+
+  @Test
+  void aPodWithoutAnIpIsNoEndpointButStillCountsForTheWeight() {
+    Pod noIp = TestPods.pod("new", 0, true);
+    ServiceRoute route =
+        DesiredRoutes.of(
+                payment(Transport.hybrid), "new", List.of(noIp, ready("new", 1, "10.0.0.1")))
+            .get(0);
+    assertThat(route.versions().get(0).endpoints()).containsExactly(new Endpoint("10.0.0.1", 9090));
+  }
+
+  @Test
+  void aPluginProvidingNothingHasNoRoutes() {
+    Plugin p = TestPlugins.jarPlugin("shop", "batch");
+    p.getSpec().setProvides(null);
+    assertThat(DesiredRoutes.of(p, "new", List.of(ready("new", 0, "10.0.0.1")))).isEmpty();
+  }
+
+  @Test
+  void aVersionBusProtocolRefusesIsAClearErrorNotAMalformedRecord() {
+    Pod handMade = ready("new", 0, "10.0.0.1");
+    handMade.getMetadata().getLabels().put("app.kubernetes.io/version", "not a version!");
+    assertThatThrownBy(() -> DesiredRoutes.of(payment(Transport.bus), "new", List.of(handMade)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a version!");
   }
 }

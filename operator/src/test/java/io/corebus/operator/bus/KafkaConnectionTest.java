@@ -89,6 +89,37 @@ class KafkaConnectionTest {
   }
 
   @Test
+  void theRouteProducerIsDurableAndGivesUpWithinTheApiTimeoutWithTheSameCredentials() {
+    KafkaConnection c =
+        connection(
+            Map.of(
+                "corebus.kafka.bootstrap-servers", "kafka:9093",
+                "corebus.kafka.security-protocol", "SASL_PLAINTEXT",
+                "corebus.kafka.sasl.username", "corebus-operator",
+                "corebus.kafka.sasl.password", "pw",
+                "corebus.kafka.request-timeout", "3s",
+                "corebus.kafka.api-timeout", "6s"));
+
+    Map<String, Object> producer = c.producerProperties();
+    assertThat(producer)
+        .containsEntry("acks", "all")
+        .containsEntry("enable.idempotence", true)
+        .containsEntry("max.in.flight.requests.per.connection", 5)
+        .containsEntry("request.timeout.ms", 3000)
+        .containsEntry("delivery.timeout.ms", 6000)
+        .containsEntry("max.block.ms", 6000L)
+        .containsEntry("security.protocol", "SASL_PLAINTEXT")
+        .containsEntry("sasl.jaas.config", c.adminProperties().get("sasl.jaas.config"))
+        .doesNotContainKey("default.api.timeout.ms");
+    assertThat(c.consumerProperties())
+        .containsEntry("enable.auto.commit", false)
+        .containsEntry("sasl.jaas.config", c.adminProperties().get("sasl.jaas.config"))
+        .doesNotContainKey("group.id");
+    // Kafka's own parsing accepts every value.
+    new org.apache.kafka.clients.producer.ProducerConfig(producer);
+  }
+
+  @Test
   void plainWithAPasswordFromTheEnvironmentAndExtraProperties() {
     Map<String, Object> p =
         connection(

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.ServiceRoute;
+import io.corebus.bus.protocol.VersionRoute;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
 import io.corebus.localcluster.KafkaBroker;
@@ -66,7 +68,7 @@ class PluginTopicsIT {
     @Override
     public void publish(Plugin plugin, List<ServiceRoute> routes) {
       for (ServiceRoute r : routes) {
-        for (ServiceRoute.VersionRoute v : r.versions()) {
+        for (VersionRoute v : r.versions()) {
           // Created means acknowledged by the controller; a broker's metadata may lag a moment.
           try {
             await().atMost(Duration.ofSeconds(5)).until(() -> topics().contains(v.topic()));

@@ -57,7 +57,10 @@ class TopicPlanTest {
     assertThat(routes.partitions()).isEqualTo(1);
     assertThat(routes.configs())
         .containsEntry("cleanup.policy", "compact")
-        .containsEntry("delete.retention.ms", "86400000");
+        .containsEntry("delete.retention.ms", "86400000")
+        .as("bus-protocol's definition, plus the operator's min.insync.replicas")
+        .containsAllEntriesOf(io.corebus.bus.protocol.RouteTableWriter.topicConfigs())
+        .containsEntry("min.insync.replicas", "2");
   }
 
   @Test

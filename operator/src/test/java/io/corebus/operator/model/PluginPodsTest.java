@@ -144,6 +144,29 @@ class PluginPodsTest {
   }
 
   @Test
+  void requestTopicsTellTheRuntimeWhichTopicEachProvidedServiceIsCalledOn() {
+    Plugin p = payment();
+    p.getSpec()
+        .setProvides(
+            List.of(
+                new ProvidedService("shop.payment.Pay"),
+                new ProvidedService("shop.payment.Refund")));
+    Map<String, EnvVar> env = env(runtime(PluginPods.desired(p, "abcdef0123", 0, SETTINGS)));
+
+    String value = env.get(RuntimeContract.ENV_REQUEST_TOPICS).getValue();
+    assertThat(value)
+        .isEqualTo(
+            "shop.payment.Pay=corebus.shop.rpc.shop.payment.Pay;"
+                + "shop.payment.Refund=corebus.shop.rpc.shop.payment.Refund");
+    // What the runtime does with it: consume exactly the topic the services' routes name.
+    io.corebus.bus.protocol.RequestTopics parsed =
+        io.corebus.bus.protocol.RequestTopics.parse(value);
+    assertThat(parsed.topicOf("shop.payment.Refund"))
+        .contains(
+            io.corebus.bus.protocol.BusTopics.forNamespace("shop").requests("shop.payment.Refund"));
+  }
+
+  @Test
   void noAllowedCallersMeansAnyoneAndAnEmptyVariable() {
     Map<String, EnvVar> env =
         env(runtime(PluginPods.desired(payment(), "abcdef0123", 0, SETTINGS)));
