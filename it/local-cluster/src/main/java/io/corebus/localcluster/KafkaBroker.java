@@ -340,8 +340,7 @@ public final class KafkaBroker implements AutoCloseable {
     closed = true;
     try {
       // SIGTERM through the handle: Process.destroy() also closes stdin, which OrphanGuard takes
-      // for
-      // a dead parent, cutting the broker's clean shutdown short.
+      // for a dead parent, cutting the broker's clean shutdown short.
       process.toHandle().destroy();
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
