@@ -185,11 +185,18 @@ public final class LocalCluster implements AutoCloseable {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("KUBECONFIG", kubeconfig.toString());
     if (kafka != null) {
+      // The operator reads corebus.kafka.bootstrap-servers; the other two are the runtime's name
+      // (what stand-in operators in tests pass on) and the plain Kafka convention.
+      env.put("COREBUS_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
       env.put("COREBUS_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
       env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     }
     // The mock API server answers server-side apply with 415.
     env.put("QUARKUS_OPERATOR_SDK_ENABLE_SSA", "false");
+    // One operator, and the mock API server cannot answer the lease access check
+    // (SelfSubjectRulesReview): no leader election. QOSDK fixes the profiles that elect a leader
+    // at build time (prod), so the operator runs in a profile of its own.
+    env.put("QUARKUS_PROFILE", "local-cluster");
     env.put("QUARKUS_DEVSERVICES_ENABLED", "false");
     env.put("QUARKUS_KUBERNETES_CLIENT_DEVSERVICES_ENABLED", "false");
     // Not 0.0.0.0:8080: a wildcard listener on 8080 would keep every pod from binding 8080.

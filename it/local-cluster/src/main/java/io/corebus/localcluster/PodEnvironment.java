@@ -27,14 +27,15 @@ import java.util.regex.Pattern;
  *
  * <p>Then the local twists: a value that is a volume's mount path, or a path below one, is
  * rewritten to the directory the volume was materialised in (there is no mount namespace), and
- * {@code QUARKUS_HTTP_HOST}, {@code QUARKUS_GRPC_SERVER_HOST} and {@code QUARKUS_MANAGEMENT_HOST}
- * are set to the pod's IP so that every pod can listen on the same ports.
+ * {@code QUARKUS_HTTP_HOST}, {@code QUARKUS_GRPC_SERVER_HOST}, {@code QUARKUS_MANAGEMENT_HOST} and
+ * {@code COREBUS_GRPC_HOST} (the runtime's direct gRPC server) are set to the pod's IP so that
+ * every pod can listen on the same ports.
  */
 final class PodEnvironment {
 
   /** Variables pointing the Quarkus runtime at the pod's own address. */
   static final String[] HOST_VARIABLES = {
-    "QUARKUS_HTTP_HOST", "QUARKUS_GRPC_SERVER_HOST", "QUARKUS_MANAGEMENT_HOST"
+    "QUARKUS_HTTP_HOST", "QUARKUS_GRPC_SERVER_HOST", "QUARKUS_MANAGEMENT_HOST", "COREBUS_GRPC_HOST"
   };
 
   private static final Pattern REFERENCE =

@@ -31,6 +31,7 @@ public final class FakeOperator {
         new String[] {
           "KUBECONFIG",
           "COREBUS_KAFKA_BOOTSTRAP",
+          "COREBUS_KAFKA_BOOTSTRAP_SERVERS",
           "QUARKUS_OPERATOR_SDK_ENABLE_SSA",
           "CUSTOM_SETTING"
         }) {

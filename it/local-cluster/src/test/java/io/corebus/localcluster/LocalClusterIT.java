@@ -67,6 +67,8 @@ class LocalClusterIT {
     assertThat(seen.getData())
         .containsEntry("KUBECONFIG", local.kubeconfig().toString())
         .containsEntry("COREBUS_KAFKA_BOOTSTRAP", local.bootstrapServers())
+        // what the real operator reads (corebus.kafka.bootstrap-servers)
+        .containsEntry("COREBUS_KAFKA_BOOTSTRAP_SERVERS", local.bootstrapServers())
         .containsEntry("QUARKUS_OPERATOR_SDK_ENABLE_SSA", "false")
         .containsEntry("CUSTOM_SETTING", "from-the-test");
     assertThat(local.kubeconfig()).startsWith(local.workDir());

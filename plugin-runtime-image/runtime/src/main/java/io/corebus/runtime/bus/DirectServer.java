@@ -42,14 +42,20 @@ public final class DirectServer implements AutoCloseable {
 
   private final Server server;
 
+  /** {@code host} null: all interfaces. */
   public DirectServer(
+      String host,
       int port,
       Collection<ServerServiceDefinition> services,
       AllowedCallers allowedCallers,
       Executor executor,
       BusMetrics metrics) {
     ServerBuilder<?> builder =
-        Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).executor(executor);
+        (host == null
+                ? Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
+                : io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
+                    new java.net.InetSocketAddress(host, port), InsecureServerCredentials.create()))
+            .executor(executor);
     ServerInterceptor policy = new CallerPolicy(allowedCallers);
     ServerInterceptor trace = new TraceParent();
     ServerInterceptor measured = new Measured(metrics);

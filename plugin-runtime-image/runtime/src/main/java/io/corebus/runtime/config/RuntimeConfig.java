@@ -68,6 +68,12 @@ public interface RuntimeConfig {
   @WithDefault("9090")
   int grpcPort();
 
+  /**
+   * Address the direct gRPC server binds (env {@code COREBUS_GRPC_HOST}); all interfaces when
+   * unset. The local cluster sets the pod's own loopback IP: its pods share one network stack.
+   */
+  Optional<String> grpcHost();
+
   /** {@value RuntimeContract#ENV_KAFKA_BOOTSTRAP}. */
   String kafkaBootstrap();
 

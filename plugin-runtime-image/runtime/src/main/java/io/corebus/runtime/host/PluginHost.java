@@ -307,6 +307,7 @@ public class PluginHost {
     if (!served.isEmpty() && config.grpcPort() >= 0) {
       directServer =
           new DirectServer(
+                  config.grpcHost().orElse(null),
                   config.grpcPort(),
                   services.definitions(served),
                   allowedCallers,

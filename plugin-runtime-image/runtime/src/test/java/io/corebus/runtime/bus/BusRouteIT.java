@@ -174,7 +174,12 @@ class BusRouteIT {
     closing.add(c);
     DirectServer direct =
         new DirectServer(
-                0, registry.definitions(Set.of(SERVICE)), AllowedCallers.anyone(), workers, metrics)
+                null,
+                0,
+                registry.definitions(Set.of(SERVICE)),
+                AllowedCallers.anyone(),
+                workers,
+                metrics)
             .start();
     closing.add(direct);
     return direct;
