@@ -14,7 +14,6 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -207,7 +206,7 @@ public final class KafkaBroker implements AutoCloseable {
               .redirectOutput(logFile.toFile())
               .start();
     } catch (IOException e) {
-      deleteRecursively(workDir);
+      Directories.deleteRecursively(workDir);
       throw new UncheckedIOException("cannot start the Kafka broker", e);
     }
     KafkaBroker broker =
@@ -356,7 +355,7 @@ public final class KafkaBroker implements AutoCloseable {
         // the child is gone already
       }
       RUNNING.remove(this);
-      deleteRecursively(workDir);
+      Directories.deleteRecursively(workDir);
     }
   }
 
@@ -425,26 +424,6 @@ public final class KafkaBroker implements AutoCloseable {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("no free port", e);
-    }
-  }
-
-  static void deleteRecursively(Path dir) {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                  // best effort: a file may still be held by a dying process
-                }
-              });
-    } catch (IOException ignored) {
-      // best effort
     }
   }
 

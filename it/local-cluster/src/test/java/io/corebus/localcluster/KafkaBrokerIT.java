@@ -141,7 +141,7 @@ class KafkaBrokerIT {
       parent.destroyForcibly(); // SIGKILL: no shutdown hook runs in the parent
 
       await().atMost(Duration.ofSeconds(30)).until(() -> !broker.isAlive());
-      KafkaBroker.deleteRecursively(workDir);
+      Directories.deleteRecursively(workDir);
       assertThat(Files.exists(workDir)).isFalse();
     } finally {
       parent.destroyForcibly();
