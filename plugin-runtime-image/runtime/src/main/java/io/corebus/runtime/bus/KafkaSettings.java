@@ -61,35 +61,25 @@ public final class KafkaSettings {
       String clientId,
       int maxPollRecords,
       Duration sessionTimeout) {
-    Map<String, Object> c = new HashMap<>();
+    Map<String, Object> c = consumer(bootstrap, clientId);
     c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
     c.put(
         ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
         (int) Math.max(500, sessionTimeout.toMillis() / 4));
-    c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return c;
   }
 
   /** The reply-slot consumer: assigned its partition, no group, no commits. */
   public static Map<String, Object> replyConsumer(String bootstrap, String clientId) {
-    Map<String, Object> c = new HashMap<>();
-    c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    Map<String, Object> c = consumer(bootstrap, clientId);
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return c;
   }
 
@@ -98,12 +88,18 @@ public final class KafkaSettings {
    * commits; committed records only, in case the operator writes routes in transactions.
    */
   public static Map<String, Object> routeConsumer(String bootstrap, String clientId) {
+    Map<String, Object> c = consumer(bootstrap, clientId);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return c;
+  }
+
+  /** What every consumer of the bus shares: raw bytes, and offsets committed by hand or never. */
+  private static Map<String, Object> consumer(String bootstrap, String clientId) {
     Map<String, Object> c = new HashMap<>();
     c.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     c.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return c;
