@@ -190,6 +190,7 @@ public final class PluginTelemetry {
   private Figures figures(Collection<Series> group, long now) {
     long requests = 0;
     long errors = 0;
+    long events = 0;
     int samples = 0;
     long span = 0;
     long lag = 0;
@@ -202,6 +203,7 @@ public final class PluginTelemetry {
       for (TelemetryReport r : s.reports) {
         requests += r.requests();
         errors += r.errors();
+        events += r.events();
         samples++;
         covered += Math.max(0, r.windowMillis());
         long[] counts = r.latencyCounts();
@@ -224,7 +226,16 @@ public final class PluginTelemetry {
     double errorRate = requests == 0 ? 0 : (double) errors / requests;
     OptionalDouble p99 = TelemetryReport.quantileMillis(latency, 0.99);
     return new Figures(
-        qps, errorRate, p99, lagKnown ? lag : -1, inFlight, requests, errors, samples, fresh);
+        qps,
+        errorRate,
+        p99,
+        lagKnown ? lag : -1,
+        inFlight,
+        requests,
+        errors,
+        samples,
+        fresh,
+        events);
   }
 
   private boolean fresh(Series s, long now) {
