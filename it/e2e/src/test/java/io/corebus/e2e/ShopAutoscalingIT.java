@@ -165,7 +165,25 @@ class ShopAutoscalingIT {
               assertThat(pods("notification")).isZero();
             });
 
+    long firstOrder = System.nanoTime();
     ScheduledFuture<?> base = orders(2.5);
+    // The OrderPlaced events waiting on notification's topic wake it from zero.
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> assertThat(status("notification").getDesiredReplicas()).isEqualTo(1));
+    double wakeDecided = seconds(firstOrder);
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> assertThat(readyPods("notification")).isEqualTo(1));
+    double wakeReady = seconds(firstOrder);
+    System.out.printf(
+        Locale.ROOT,
+        "scale from zero (notification, events waiting): decision after %.1f s, pod Ready after"
+            + " %.1f s from the first order%n",
+        wakeDecided,
+        wakeReady);
     // 2.5 orders/s: one payment pod (target 3 qps per pod).
     await()
         .atMost(Duration.ofSeconds(90))
@@ -175,28 +193,31 @@ class ShopAutoscalingIT {
               assertThat(payment.getQps()).isNotNull().isGreaterThan(1.5);
               assertThat(payment.getDesiredReplicas()).isEqualTo(1);
             });
-    // The OrderPlaced events waiting on notification's topic woke it from zero.
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .untilAsserted(() -> assertThat(readyPods("notification")).isEqualTo(1));
 
     // The 4x step: 10 orders/s, 4 pods at 3 qps per pod.
     long step = System.nanoTime();
     ScheduledFuture<?> more = orders(7.5);
     await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> assertThat(status("payment").getDesiredReplicas()).isGreaterThan(1));
+    double firstDecision = seconds(step);
+    await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> assertThat(status("payment").getDesiredReplicas()).isEqualTo(4));
-    double decided = (System.nanoTime() - step) / 1e9;
+    double decided = seconds(step);
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> assertThat(readyPods("payment")).isEqualTo(4));
-    double serving = (System.nanoTime() - step) / 1e9;
+    double serving = seconds(step);
     System.out.printf(
         Locale.ROOT,
-        "4x load step on payment (2.5 -> 10 orders/s, target 3 qps per pod): decision for 4 pods"
-            + " after %.1f s, 4 pods Ready after %.1f s%n",
+        "4x load step on payment (2.5 -> 10 orders/s, target 3 qps per pod): first scale-up"
+            + " decision after %.1f s, decision for 4 pods after %.1f s, 4 pods Ready after %.1f"
+            + " s%n",
+        firstDecision,
         decided,
         serving);
 
@@ -221,10 +242,15 @@ class ShopAutoscalingIT {
               assertThat(c).isNotNull();
               assertThat(c.getReason()).isEqualTo("ScaledToZero");
             });
+    System.out.printf(Locale.ROOT, "orders placed %d, failed %d%n", placed.get(), failed.get());
     assertThat(placed.get()).isPositive();
     assertThat(failed.get())
         .as("failed orders out of %d", placed.get())
         .isLessThanOrEqualTo(placed.get() / 20);
+  }
+
+  static double seconds(long sinceNanos) {
+    return (System.nanoTime() - sinceNanos) / 1e9;
   }
 
   static PluginStatus status(String name) {
