@@ -172,12 +172,15 @@ public final class PluginTelemetry {
             Instant.ofEpochMilli(last)));
   }
 
-  /** Every plug-in with telemetry, as namespace and name pairs. */
-  public synchronized List<String[]> plugins() {
-    List<String[]> out = new ArrayList<>();
+  /** A plug-in by namespace and name. */
+  public record PluginKey(String namespace, String plugin) {}
+
+  /** Every plug-in with telemetry. */
+  public synchronized List<PluginKey> plugins() {
+    List<PluginKey> out = new ArrayList<>();
     for (String k : byPlugin.keySet()) {
       int slash = k.indexOf('/');
-      out.add(new String[] {k.substring(0, slash), k.substring(slash + 1)});
+      out.add(new PluginKey(k.substring(0, slash), k.substring(slash + 1)));
     }
     return out;
   }

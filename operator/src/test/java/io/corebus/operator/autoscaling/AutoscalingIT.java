@@ -390,4 +390,52 @@ class AutoscalingIT {
             });
     assertThat(status("reports").getLastScaleTime()).isNotNull();
   }
+
+  @Test
+  void lagModeRunsOnePodPerTargetOfRequestsWaitingOnTheTopicLikeKeda() {
+    Plugin jobs = TestPlugins.withReplicas(TestPlugins.jarPlugin(ns, "jobs"), 1, 5, null);
+    Autoscaling a = new Autoscaling();
+    a.setMode(AutoscalingMode.Lag);
+    a.setTargetLagPerReplica(10);
+    a.setScaleDownStabilizationSeconds(2);
+    jobs.getSpec().setAutoscaling(a);
+    client.resource(jobs).create();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(readyPods("jobs")).isEqualTo(1));
+
+    // 35 requests wait (no runtime consumes them here): ceil(35 / 10) = 4 pods.
+    for (int i = 0; i < 35; i++) {
+      producer.send(
+          new ProducerRecord<>(
+              names.requests("shop.jobs.Api"),
+              ("job-" + i).getBytes(StandardCharsets.UTF_8),
+              "request".getBytes(StandardCharsets.UTF_8)));
+    }
+    producer.flush();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(readyPods("jobs")).isEqualTo(4);
+              assertThat(status("jobs").getLag()).isEqualTo(35L);
+              assertThat(autoscaling("jobs").getMessage()).contains("35 waiting");
+            });
+    // 100 waiting would ask for 10: replicas.max (5) limits it, and the condition says so.
+    for (int i = 35; i < 100; i++) {
+      producer.send(
+          new ProducerRecord<>(
+              names.requests("shop.jobs.Api"),
+              ("job-" + i).getBytes(StandardCharsets.UTF_8),
+              "request".getBytes(StandardCharsets.UTF_8)));
+    }
+    producer.flush();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(readyPods("jobs")).isEqualTo(5);
+              assertThat(autoscaling("jobs").getReason()).isEqualTo(Autoscaler.LIMITED_BY_MAX);
+            });
+  }
 }
