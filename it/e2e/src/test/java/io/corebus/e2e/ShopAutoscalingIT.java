@@ -221,8 +221,43 @@ class ShopAutoscalingIT {
         decided,
         serving);
 
-    // Back to 2.5 orders/s: the 4 pods stay for the stabilization window (30 s), then go.
+    // A square wave: 10 s at 2.5 orders/s, 10 s at 15, for a minute. The low halves ask for fewer
+    // pods (3 on the 30 s average), but never for the whole 30 s stabilization window: no
+    // flapping, 4 pods throughout.
     more.cancel(false);
+    java.util.concurrent.atomic.AtomicReference<ScheduledFuture<?>> high =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    ScheduledFuture<?> wave =
+        callers.scheduleAtFixedRate(
+            () -> {
+              ScheduledFuture<?> h = high.getAndSet(null);
+              if (h != null) {
+                h.cancel(false);
+              } else {
+                high.set(orders(12.5));
+              }
+            },
+            10,
+            10,
+            TimeUnit.SECONDS);
+    List<Integer> desiredSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    await()
+        .during(Duration.ofSeconds(60))
+        .atMost(Duration.ofSeconds(65))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              desiredSeen.add(status("payment").getDesiredReplicas());
+              return true;
+            });
+    wave.cancel(false);
+    ScheduledFuture<?> last = high.getAndSet(null);
+    if (last != null) {
+      last.cancel(false);
+    }
+    assertThat(desiredSeen).as("payment's count under the square wave").containsOnly(4);
+
+    // Back to 2.5 orders/s: the 4 pods stay for the stabilization window (30 s), then go.
     await()
         .during(Duration.ofSeconds(20))
         .atMost(Duration.ofSeconds(25))
