@@ -55,8 +55,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The shop on a cluster with the real operator and plug-in runtime: the four Plugins of {@code
  * samples/shop/plugins} (with the local-jar rule) become Ready, PlaceOrder goes through order,
- * inventory and payment, and OrderPlaced reaches notification; then, under steady order traffic,
- * a payment pod is deleted and payment is rolled to a new version with no failed order, an invalid
+ * inventory and payment, and OrderPlaced reaches notification; then, under steady order traffic, a
+ * payment pod is deleted and payment is rolled to a new version with no failed order, an invalid
  * second provider of payment's service is rejected without touching payment, and notification is
  * scaled and deleted with its topics. The methods build on each other.
  */
