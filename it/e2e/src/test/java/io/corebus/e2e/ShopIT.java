@@ -368,6 +368,44 @@ class ShopIT {
         .isNotBlank();
   }
 
+  @Test
+  @Order(10)
+  void deletingTheLastUserOfAServiceAndAnEventTypeRemovesTheirTopics() throws Exception {
+    // order provides OrderService alone, and with notification gone it is OrderPlaced's only user
+    String requests = topics().requests("shop.order.OrderService");
+    String orderPlaced = topics().events("shop.order.OrderPlaced");
+    String deadLetters = topics().deadLetters("order");
+    String replySlots = topics().replies("order-");
+    List<String> others =
+        List.of(
+            topics().requests("shop.payment.PaymentService"),
+            topics().requests("shop.inventory.InventoryService"));
+    try (Admin admin = admin()) {
+      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+          .contains(requests, orderPlaced, deadLetters)
+          .containsAll(others)
+          .anyMatch(t -> t.startsWith(replySlots));
+
+      plugins().withName("order").delete();
+
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                assertThat(pods("order")).isEmpty();
+                assertThat(plugins().withName("order").get()).isNull();
+              });
+      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+          .as("order's request, event, dead-letter and reply-slot topics are gone")
+          .doesNotContain(requests, orderPlaced, deadLetters)
+          .noneMatch(t -> t.startsWith(replySlots))
+          .as("payment's and inventory's stay")
+          .containsAll(others);
+    }
+    assertThat(ready("payment")).isTrue();
+    assertThat(ready("inventory")).isTrue();
+  }
+
   static NonNamespaceOperation<Plugin, KubernetesResourceList<Plugin>, Resource<Plugin>> plugins() {
     return cluster.client().resources(Plugin.class).inNamespace(cluster.namespace());
   }
