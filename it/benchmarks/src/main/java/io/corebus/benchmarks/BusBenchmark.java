@@ -347,6 +347,14 @@ public final class BusBenchmark {
   }
 
   private static String machine() {
+    return machineOnly()
+        + "; Kafka "
+        + org.apache.kafka.common.utils.AppInfoParser.getVersion()
+        + " single broker (KRaft, child JVM -Xmx512m), callee runtime -Xmx256m SerialGC";
+  }
+
+  /** Cores, CPU, OS, Java and the load average now: what figures of this machine depend on. */
+  static String machineOnly() {
     String cpu = "unknown CPU";
     try {
       cpu =
@@ -360,14 +368,12 @@ public final class BusBenchmark {
     }
     return String.format(
         Locale.ROOT,
-        "machine: %d cores (%s), %s %s, Java %s, load average %.2f at start; Kafka %s single"
-            + " broker (KRaft, child JVM -Xmx512m), callee runtime -Xmx256m SerialGC",
+        "machine: %d cores (%s), %s %s, Java %s, load average %.2f at start",
         Runtime.getRuntime().availableProcessors(),
         cpu,
         System.getProperty("os.name"),
         System.getProperty("os.version"),
         System.getProperty("java.version"),
-        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-        org.apache.kafka.common.utils.AppInfoParser.getVersion());
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.corebus.bus.protocol.BusTopics;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
+import io.corebus.crds.RolloutStrategy;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.localcluster.LocalCluster;
 import io.corebus.localcluster.LocalClusterExtension;
@@ -14,10 +16,13 @@ import io.corebus.samples.shop.order.api.OrderLine;
 import io.corebus.samples.shop.order.api.OrderServiceGrpc;
 import io.corebus.samples.shop.order.api.PlaceOrderReply;
 import io.corebus.samples.shop.order.api.PlaceOrderRequest;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -31,11 +36,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -46,7 +55,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The shop on a cluster with the real operator and plug-in runtime: the four Plugins of {@code
  * samples/shop/plugins} (with the local-jar rule) become Ready, PlaceOrder goes through order,
- * inventory and payment, and OrderPlaced reaches notification. The methods build on each other.
+ * inventory and payment, and OrderPlaced reaches notification; then, under steady order traffic, a
+ * payment pod is deleted and payment is rolled to a new version with no failed order, an invalid
+ * second provider of payment's service is rejected without touching payment, and notification is
+ * scaled and deleted with its topics. The methods build on each other.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShopIT {
@@ -81,12 +93,10 @@ class ShopIT {
     KubernetesClient client = cluster.client();
     try (Stream<Path> files = Files.list(PLUGINS)) {
       for (Path yaml : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-        Plugin plugin = Serialization.unmarshal(Files.readString(yaml), Plugin.class);
-        Plugin local = LocalJar.resolve(plugin, PLUGINS).plugin();
         client
             .resources(Plugin.class)
             .inNamespace(cluster.namespace())
-            .resource(local)
+            .resource(deployable(yaml))
             .createOr(NonDeletingOperation::update);
       }
     }
@@ -176,91 +186,135 @@ class ShopIT {
 
   @Test
   @Order(5)
-  void aPaymentPodDeletedUnderLoadIsRecreatedAndOrdersKeepFlowing() throws Exception {
-    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.concurrent.atomic.AtomicInteger placed =
-        new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicBoolean running =
-        new java.util.concurrent.atomic.AtomicBoolean(true);
-    Thread load =
-        new Thread(
-            () -> {
-              while (running.get()) {
-                try {
-                  order()
-                      .placeOrder(
-                          PlaceOrderRequest.newBuilder()
-                              .setCustomerId("carol")
-                              .addLines(
-                                  OrderLine.newBuilder()
-                                      .setSku("pear")
-                                      .setQuantity(1)
-                                      .setUnitPriceCents(100))
-                              .build());
-                  placed.incrementAndGet();
-                } catch (StatusRuntimeException e) {
-                  failures.add(e.getStatus().toString());
-                }
-              }
-            },
-            "order-load");
-    load.start();
-    try {
-      await().atMost(Duration.ofSeconds(10)).until(() -> placed.get() >= 5);
-      List<Pod> payments =
-          cluster
-              .client()
-              .pods()
-              .inNamespace(cluster.namespace())
-              .withLabel("corebus.io/plugin", "payment")
-              .list()
-              .getItems();
-      assertThat(payments).hasSizeGreaterThanOrEqualTo(2);
-      Pod victim = payments.get(0);
-      cluster.client().resource(victim).delete();
+  void aPaymentPodDeletedUnderLoadIsRecreatedAndNoOrderFails() throws Exception {
+    // -Dcorebus.e2e.deleteCycles=N repeats it (to measure how often an order fails)
+    int cycles = Integer.getInteger("corebus.e2e.deleteCycles", 1);
+    List<String> failures = new ArrayList<>();
+    for (int cycle = 1; cycle <= cycles; cycle++) {
+      OrderLoad load = OrderLoad.start(ShopIT::order, "carol", 4);
+      try {
+        await().atMost(Duration.ofSeconds(10)).until(() -> load.placed() >= 20);
+        List<Pod> payments = pods("payment");
+        assertThat(payments).hasSizeGreaterThanOrEqualTo(2);
+        Pod victim = payments.get(cycle % payments.size());
+        cluster.client().resource(victim).delete();
 
-      // the operator recreates it (under the same name: pods are numbered per revision)
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .untilAsserted(
-              () -> {
-                assertThat(readyPodIps("payment")).hasSize(payments.size());
-                assertThat(
-                        cluster
-                            .client()
-                            .pods()
-                            .inNamespace(cluster.namespace())
-                            .withLabel("corebus.io/plugin", "payment")
-                            .list()
-                            .getItems())
-                    .extracting(pod -> pod.getMetadata().getUid())
-                    .doesNotContain(victim.getMetadata().getUid());
-              });
-      int before = placed.get();
-      await().atMost(Duration.ofSeconds(10)).until(() -> placed.get() >= before + 5);
-    } finally {
-      running.set(false);
-      load.join(15_000);
+        // the operator recreates it (under the same name: pods are numbered per revision)
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .untilAsserted(
+                () -> {
+                  assertThat(readyPodIps("payment")).hasSize(payments.size());
+                  assertThat(pods("payment"))
+                      .extracting(pod -> pod.getMetadata().getUid())
+                      .doesNotContain(victim.getMetadata().getUid());
+                });
+        int before = load.placed();
+        await().atMost(Duration.ofSeconds(10)).until(() -> load.placed() >= before + 20);
+      } finally {
+        load.close();
+      }
+      System.out.printf("payment pod deletion %d of %d under load: %s%n", cycle, cycles, load);
+      failures.addAll(load.failures());
     }
-    // Not "no order lost" yet: a Charge sent to the going pod can miss order's 2 s payment
-    // deadline while the consumer group rebalances (seen: one order in ~10 s of load). What must
-    // hold: such orders fail as UNAVAILABLE (the caller may retry), never otherwise, and few.
     assertThat(failures)
-        .as("orders that failed while a payment pod went away")
-        .allSatisfy(f -> assertThat(f).contains("code=UNAVAILABLE", "payment is unavailable"))
-        .hasSizeLessThanOrEqualTo(3);
+        .as("orders that failed while a payment pod went away and came back")
+        .isEmpty();
   }
 
   @Test
   @Order(6)
+  void anUpdateOfPaymentRollsItsPodsWithNoFailedOrder() throws Exception {
+    Plugin before = plugins().withName("payment").get();
+    String oldRevision = before.getStatus().getUpdateRevision();
+    assertThat(oldRevision).isNotBlank();
+
+    try (OrderLoad load = OrderLoad.start(ShopIT::order, "dave", 4)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> load.placed() >= 20);
+      // A new version, rolled pod by pod (the sample's canary takes minutes of analysis).
+      plugins()
+          .withName("payment")
+          .edit(
+              p -> {
+                p.getSpec().setVersion("1.0.1");
+                p.getSpec().getRollout().setStrategy(RolloutStrategy.Rolling);
+                return p;
+              });
+
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                Plugin now = plugins().withName("payment").get();
+                String revision = now.getStatus().getUpdateRevision();
+                assertThat(revision).as("new revision").isNotEqualTo(oldRevision);
+                List<Pod> all = pods("payment");
+                assertThat(all)
+                    .as("payment pods, terminating ones included")
+                    .hasSizeGreaterThanOrEqualTo(2)
+                    .allSatisfy(
+                        pod ->
+                            assertThat(pod.getMetadata().getLabels())
+                                .containsEntry("corebus.io/revision", revision));
+                assertThat(readyPodIps("payment")).hasSize(all.size());
+                assertThat(ready("payment")).as("payment Ready").isTrue();
+              });
+      int rolled = load.placed();
+      await().atMost(Duration.ofSeconds(10)).until(() -> load.placed() >= rolled + 20);
+      load.close();
+      System.out.println("payment rolled to 1.0.1 under load: " + load);
+      assertThat(load.failures()).as("orders that failed while payment rolled").isEmpty();
+    }
+  }
+
+  @Test
+  @Order(7)
+  void aSecondProviderOfPaymentIsRejectedAndTheShopKeepsServing() throws Exception {
+    Plugin copy = deployable(PLUGINS.resolve("payment.yaml"));
+    copy.getMetadata().setName("payment-copy");
+
+    try (OrderLoad load = OrderLoad.start(ShopIT::order, "erin", 2)) {
+      plugins().resource(copy).create();
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                Plugin p = plugins().withName("payment-copy").get();
+                assertThat(p.getStatus()).isNotNull();
+                Condition ready = p.getStatus().condition(Condition.READY);
+                assertThat(ready).isNotNull();
+                assertThat(ready.getStatus()).isEqualTo(Condition.FALSE);
+                assertThat(ready.getReason()).isEqualTo("DuplicateServiceProvider");
+                assertThat(ready.getMessage()).contains("shop.payment.PaymentService", "'payment'");
+              });
+      assertThat(pods("payment-copy")).as("pods of the rejected Plugin").isEmpty();
+
+      // Removing the rejected copy takes nothing of payment's with it: not its route, not its
+      // request topic.
+      plugins().withName("payment-copy").delete();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> plugins().withName("payment-copy").get() == null);
+      int removed = load.placed();
+      await().atMost(Duration.ofSeconds(10)).until(() -> load.placed() >= removed + 20);
+      load.close();
+      System.out.println("payment-copy rejected and removed under load: " + load);
+      assertThat(load.failures()).as("orders that failed meanwhile").isEmpty();
+    }
+    assertThat(ready("payment")).isTrue();
+    try (Admin admin = admin()) {
+      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+          .contains(topics().requests("shop.payment.PaymentService"));
+    }
+  }
+
+  @Test
+  @Order(8)
   void scalingThroughTheScaleSubresourceAddsAPod() {
     // what kubectl scale plugin notification --replicas 2 does
-    cluster
-        .client()
-        .resources(Plugin.class)
-        .inNamespace(cluster.namespace())
-        .withName("notification")
-        .scale(2);
+    plugins().withName("notification").scale(2);
 
     await()
         .atMost(Duration.ofSeconds(90))
@@ -268,28 +322,122 @@ class ShopIT {
   }
 
   @Test
-  @Order(7)
-  void deletingAPluginRemovesItsPods() {
-    cluster
-        .client()
-        .resources(Plugin.class)
-        .inNamespace(cluster.namespace())
-        .withName("notification")
-        .delete();
+  @Order(9)
+  void deletingAPluginRemovesItsPodsAndTopics() throws Exception {
+    String deadLetters = topics().deadLetters("notification");
+    String replySlots = topics().replies("notification-");
+    String orderPlaced = topics().events("shop.order.OrderPlaced");
+    try (Admin admin = admin()) {
+      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+          .contains(deadLetters, orderPlaced)
+          .filteredOn(t -> t.startsWith(replySlots))
+          .as("the reply slots of notification's two pods")
+          .hasSize(2);
 
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        cluster
-                            .client()
-                            .pods()
-                            .inNamespace(cluster.namespace())
-                            .withLabel("corebus.io/plugin", "notification")
-                            .list()
-                            .getItems())
-                    .isEmpty());
+      plugins().withName("notification").delete();
+
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                assertThat(pods("notification")).isEmpty();
+                assertThat(plugins().withName("notification").get())
+                    .as("the Plugin, once its cleanup finished")
+                    .isNull();
+              });
+      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+          .as("notification's dead-letter topic and reply slots are gone")
+          .doesNotContain(deadLetters)
+          .noneMatch(t -> t.startsWith(replySlots))
+          .as("the event topic stays: order still publishes to it")
+          .contains(orderPlaced);
+    }
+    // and the shop still takes orders, with nobody subscribed to OrderPlaced
+    assertThat(
+            order()
+                .placeOrder(
+                    PlaceOrderRequest.newBuilder()
+                        .setCustomerId("frank")
+                        .addLines(
+                            OrderLine.newBuilder()
+                                .setSku("apple")
+                                .setQuantity(1)
+                                .setUnitPriceCents(150))
+                        .build())
+                .getPaymentId())
+        .isNotBlank();
+  }
+
+  @Test
+  @Order(10)
+  void deletingTheLastUserOfAServiceAndAnEventTypeRemovesTheirTopics() throws Exception {
+    // order provides OrderService alone, and with notification gone it is OrderPlaced's only user
+    String requests = topics().requests("shop.order.OrderService");
+    String orderPlaced = topics().events("shop.order.OrderPlaced");
+    String deadLetters = topics().deadLetters("order");
+    String replySlots = topics().replies("order-");
+    List<String> others =
+        List.of(
+            topics().requests("shop.payment.PaymentService"),
+            topics().requests("shop.inventory.InventoryService"));
+    try (Admin admin = admin()) {
+      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+          .contains(requests, orderPlaced, deadLetters)
+          .containsAll(others)
+          .anyMatch(t -> t.startsWith(replySlots));
+
+      plugins().withName("order").delete();
+
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                assertThat(pods("order")).isEmpty();
+                assertThat(plugins().withName("order").get()).isNull();
+              });
+      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+          .as("order's request, event, dead-letter and reply-slot topics are gone")
+          .doesNotContain(requests, orderPlaced, deadLetters)
+          .noneMatch(t -> t.startsWith(replySlots))
+          .as("payment's and inventory's stay")
+          .containsAll(others);
+    }
+    assertThat(ready("payment")).isTrue();
+    assertThat(ready("inventory")).isTrue();
+  }
+
+  static NonNamespaceOperation<Plugin, KubernetesResourceList<Plugin>, Resource<Plugin>> plugins() {
+    return cluster.client().resources(Plugin.class).inNamespace(cluster.namespace());
+  }
+
+  /**
+   * A shop YAML as this cluster can run it: on the local cluster with the local-jar rule (the
+   * freshly built jar by file:// URL); on a real one as written (its jars must be published at the
+   * YAML's URLs, see samples/shop/README.md).
+   */
+  static Plugin deployable(Path yaml) throws IOException {
+    Plugin plugin = Serialization.unmarshal(Files.readString(yaml), Plugin.class);
+    return cluster.cluster().isLocal() ? LocalJar.resolve(plugin, PLUGINS).plugin() : plugin;
+  }
+
+  /** The core's topic names in the test namespace. */
+  static BusTopics topics() {
+    return BusTopics.forNamespace(cluster.namespace());
+  }
+
+  static Admin admin() {
+    return Admin.create(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()));
+  }
+
+  static List<Pod> pods(String plugin) {
+    return cluster
+        .client()
+        .pods()
+        .inNamespace(cluster.namespace())
+        .withLabel("corebus.io/plugin", plugin)
+        .list()
+        .getItems();
   }
 
   static long notificationsSent(String metrics) {

@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,7 +53,24 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class KafkaBroker implements AutoCloseable {
 
   /** Set to a bootstrap address to use an existing cluster instead of starting a broker. */
-  public static final String EXTERNAL_BOOTSTRAP_ENV = "COREBUS_IT_KAFKA_BOOTSTRAP";
+  public static final String EXTERNAL_BOOTSTRAP_ENV = "COREBUS_IT_KAFKA";
+
+  /** Read when {@value #EXTERNAL_BOOTSTRAP_ENV} is not set (the name this had before). */
+  public static final String EXTERNAL_BOOTSTRAP_ENV_ALIAS = "COREBUS_IT_KAFKA_BOOTSTRAP";
+
+  /**
+   * The bootstrap servers of a real cluster's Kafka: {@value #EXTERNAL_BOOTSTRAP_ENV}, else {@value
+   * #EXTERNAL_BOOTSTRAP_ENV_ALIAS}, else empty.
+   */
+  public static Optional<String> externalBootstrap() {
+    for (String name : List.of(EXTERNAL_BOOTSTRAP_ENV, EXTERNAL_BOOTSTRAP_ENV_ALIAS)) {
+      String value = System.getenv(name);
+      if (value != null && !value.isBlank()) {
+        return Optional.of(value.trim());
+      }
+    }
+    return Optional.empty();
+  }
 
   static final String CLASSPATH_RESOURCE = "kafka-broker.classpath";
 
@@ -112,8 +130,7 @@ public final class KafkaBroker implements AutoCloseable {
    * new child-process broker.
    */
   public static KafkaBroker startOrConnect(Options options) {
-    String external = System.getenv(EXTERNAL_BOOTSTRAP_ENV);
-    return external == null || external.isBlank() ? start(options) : connectTo(external);
+    return externalBootstrap().map(KafkaBroker::connectTo).orElseGet(() -> start(options));
   }
 
   /** A handle on a broker that runs elsewhere; {@link #close()} leaves it running. */

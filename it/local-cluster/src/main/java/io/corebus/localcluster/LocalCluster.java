@@ -147,14 +147,15 @@ public final class LocalCluster implements AutoCloseable {
     if (external == null || external.isBlank()) {
       return start(workDir, options);
     }
-    String bootstrap = System.getenv(KafkaBroker.EXTERNAL_BOOTSTRAP_ENV);
-    if (bootstrap == null || bootstrap.isBlank()) {
-      throw new IllegalStateException(
-          EXTERNAL_KUBECONFIG_ENV
-              + " is set, so tests run against that cluster; set "
-              + KafkaBroker.EXTERNAL_BOOTSTRAP_ENV
-              + " to its Kafka bootstrap servers too");
-    }
+    String bootstrap =
+        KafkaBroker.externalBootstrap()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        EXTERNAL_KUBECONFIG_ENV
+                            + " is set, so tests run against that cluster; set "
+                            + KafkaBroker.EXTERNAL_BOOTSTRAP_ENV
+                            + " to its Kafka bootstrap servers too"));
     try {
       Path file = Path.of(external);
       Config config = Config.fromKubeconfig(Files.readString(file));

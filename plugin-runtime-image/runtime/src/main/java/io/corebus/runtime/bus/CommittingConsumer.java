@@ -289,6 +289,7 @@ public final class CommittingConsumer implements AutoCloseable {
       if (partitions.isEmpty()) {
         return;
       }
+      long started = System.nanoTime();
       awaitInFlight(partitions, drainTimeout);
       try {
         commit(partitions, true);
@@ -296,6 +297,9 @@ public final class CommittingConsumer implements AutoCloseable {
         LOG.warnf("%s: commit on revocation failed: %s", name, e);
       }
       partitions.forEach(trackers::remove);
+      LOG.infof(
+          "%s: gave up %d partition(s) after finishing and committing their records (%d ms)",
+          name, partitions.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
     @Override
@@ -303,6 +307,9 @@ public final class CommittingConsumer implements AutoCloseable {
       joined = true;
       if (paused) {
         consumer.pause(partitions);
+      }
+      if (!partitions.isEmpty()) {
+        LOG.infof("%s: took %d more partition(s)", name, partitions.size());
       }
       LOG.debugf("%s assigned %s", name, partitions);
     }

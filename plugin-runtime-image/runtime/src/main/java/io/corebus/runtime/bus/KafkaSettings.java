@@ -63,9 +63,7 @@ public final class KafkaSettings {
       Duration sessionTimeout) {
     Map<String, Object> c = consumer(bootstrap, clientId);
     c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
-    c.put(
-        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
-        (int) Math.max(500, sessionTimeout.toMillis() / 4));
+    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, heartbeatInterval(sessionTimeout));
     c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(
@@ -74,6 +72,21 @@ public final class KafkaSettings {
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     return c;
+  }
+
+  /**
+   * How often a group member heartbeats, which is also how late it learns that the group rebalances
+   * (the classic group protocol tells members only in heartbeat responses). When a replica stops,
+   * its partitions have no consumer from the moment it leaves the group until the others rejoin:
+   * with a heartbeat every 2.5 s (a quarter of the session), requests sent there in that time
+   * waited up to 2.5 s more and missed 2 s deadlines. A quarter of a second keeps that gap well
+   * under any sensible deadline, for about four small requests a second per member.
+   */
+  public static final Duration REBALANCE_NOTICE = Duration.ofMillis(250);
+
+  static int heartbeatInterval(Duration sessionTimeout) {
+    // below a third of the session, so a few lost heartbeats do not expel a live member
+    return (int) Math.min(REBALANCE_NOTICE.toMillis(), sessionTimeout.toMillis() / 3);
   }
 
   /** The reply-slot consumer: assigned its partition, no group, no commits. */

@@ -26,4 +26,16 @@ class KafkaSettingsTest {
         .containsEntry("max.poll.records", 64)
         .containsEntry("partition.assignment.strategy", CooperativeStickyAssignor.class.getName());
   }
+
+  @Test
+  void groupMembersLearnOfARebalanceWithinAQuarterSecond() {
+    // a stopping replica's partitions have no consumer until the others notice the rebalance
+    assertThat(KafkaSettings.groupConsumer("b:9092", "g", "c", 64))
+        .containsEntry("session.timeout.ms", 10_000)
+        .containsEntry("heartbeat.interval.ms", 250);
+    // and a heartbeat stays well inside a short session
+    assertThat(
+            KafkaSettings.groupConsumer("b:9092", "g", "c", 64, java.time.Duration.ofMillis(600)))
+        .containsEntry("heartbeat.interval.ms", 200);
+  }
 }
