@@ -24,6 +24,9 @@ final class RenderedChart {
   static final String RELEASE = "corebus";
   static final String NAMESPACE = "corebus-system";
 
+  /** helm template assumes Kubernetes 1.20 unless told; the chart needs 1.25+. */
+  static final String KUBE_VERSION = "v1.31.0";
+
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   private final String yaml;
@@ -55,7 +58,11 @@ final class RenderedChart {
 
   /** Renders with a values file (may be null) plus --set values, in namespace {@value NAMESPACE}. */
   static RenderedChart render(Path valuesFile, Map<String, Object> set) {
-    TemplateCommand template = helm().template().withName(RELEASE).withNamespace(NAMESPACE);
+    TemplateCommand template = helm()
+            .template()
+            .withName(RELEASE)
+            .withNamespace(NAMESPACE)
+            .withKubeVersion(KUBE_VERSION);
     if (valuesFile != null) {
       template = template.withValuesFile(valuesFile);
     }
