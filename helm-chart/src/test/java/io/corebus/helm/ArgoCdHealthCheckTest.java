@@ -78,9 +78,11 @@ class ArgoCdHealthCheckTest {
             plugin(
                 1,
                 1,
-                condition("Ready", "False", "DuplicateServiceProvider", "shop.Api is provided by a"),
+                condition(
+                    "Ready", "False", "DuplicateServiceProvider", "shop.Api is provided by a"),
                 condition("Progressing", "False", "Blocked", "fix the Plugin"),
-                condition("Degraded", "True", "DuplicateServiceProvider", "shop.Api is provided by a")));
+                condition(
+                    "Degraded", "True", "DuplicateServiceProvider", "shop.Api is provided by a")));
 
     assertThat(h)
         .isEqualTo(new Health("Degraded", "DuplicateServiceProvider: shop.Api is provided by a"));
@@ -131,7 +133,11 @@ class ArgoCdHealthCheckTest {
 
   private static Health health(Map<String, Object> plugin) {
     try {
-      Path script = RenderedChart.chartDir().getParent().resolve("gitops").resolve("argocd-plugin-health.lua");
+      Path script =
+          RenderedChart.chartDir()
+              .getParent()
+              .resolve("gitops")
+              .resolve("argocd-plugin-health.lua");
       Globals globals = JsePlatform.standardGlobals();
       globals.set("obj", lua(plugin));
       LuaValue result = globals.load(Files.readString(script), "argocd-plugin-health.lua").call();

@@ -16,13 +16,16 @@ class ChartLintTest {
     LintResult result = RenderedChart.helm().lint().strict().call();
 
     assertThat(result.isFailed()).as("lint messages: %s", result.getMessages()).isFalse();
-    assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+    assertThat(result.getMessages())
+        .noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
   }
 
   @Test
   void rendersWithDefaultsAndWithNonDefaultValues() {
     assertThat(RenderedChart.render(Map.of()).all()).isNotEmpty();
-    assertThat(RenderedChart.render(RenderedChart.valuesFile("values-production.yaml"), Map.of()).all())
+    assertThat(
+            RenderedChart.render(RenderedChart.valuesFile("values-production.yaml"), Map.of())
+                .all())
         .isNotEmpty();
     assertThat(RenderedChart.render(Map.of("watchAllNamespaces", true)).all()).isNotEmpty();
   }
@@ -50,16 +53,22 @@ class ChartLintTest {
   void theChartShipsTheOneGeneratedCrdAndNoTemplatedCopy() throws Exception {
     var chart = RenderedChart.chartDir();
     try (var files = Files.list(chart.resolve("crds"))) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("plugins.corebus.io-v1.yml");
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactly("plugins.corebus.io-v1.yml");
     }
     try (var templates = Files.walk(chart.resolve("templates"))) {
-      assertThat(templates.filter(Files::isRegularFile).map(p -> {
-        try {
-          return Files.readString(p);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      })).noneMatch(t -> t.contains("CustomResourceDefinition"));
+      assertThat(
+              templates
+                  .filter(Files::isRegularFile)
+                  .map(
+                      p -> {
+                        try {
+                          return Files.readString(p);
+                        } catch (java.io.IOException e) {
+                          throw new java.io.UncheckedIOException(e);
+                        }
+                      }))
+          .noneMatch(t -> t.contains("CustomResourceDefinition"));
     }
   }
 }

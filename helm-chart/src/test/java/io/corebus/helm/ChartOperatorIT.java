@@ -56,7 +56,12 @@ class ChartOperatorIT {
                   .awaitOperator(true, Duration.ofSeconds(60)))) {
         var client = cluster.client();
         client
-            .resource(new NamespaceBuilder().withNewMetadata().withName("elsewhere").endMetadata().build())
+            .resource(
+                new NamespaceBuilder()
+                    .withNewMetadata()
+                    .withName("elsewhere")
+                    .endMetadata()
+                    .build())
             .create();
         client.resource(plugin(namespace, "watched")).create();
         client.resource(plugin("elsewhere", "unwatched")).create();
@@ -66,22 +71,33 @@ class ChartOperatorIT {
             .untilAsserted(
                 () -> {
                   Plugin p =
-                      client.resources(Plugin.class).inNamespace(namespace).withName("watched").get();
+                      client
+                          .resources(Plugin.class)
+                          .inNamespace(namespace)
+                          .withName("watched")
+                          .get();
                   assertThat(p.getStatus()).isNotNull();
                   assertThat(p.getStatus().getObservedGeneration()).isEqualTo(1L);
                   assertThat(p.getStatus().getConditions())
                       .extracting("type")
                       .contains("Ready", "Progressing", "Degraded");
                 });
-        // The operator reached Kafka with the chart's settings: no KafkaUnavailable, no missing bootstrap.
+        // The operator reached Kafka with the chart's settings: no KafkaUnavailable, no missing
+        // bootstrap.
         Plugin watched =
             client.resources(Plugin.class).inNamespace(namespace).withName("watched").get();
         assertThat(watched.getStatus().getConditions())
-            .noneSatisfy(c -> assertThat(c.getReason()).isIn("KafkaUnavailable", "KafkaBootstrapMissing"));
+            .noneSatisfy(
+                c -> assertThat(c.getReason()).isIn("KafkaUnavailable", "KafkaBootstrapMissing"));
         assertThat(watched.getMetadata().getFinalizers()).contains("corebus.io/cleanup");
-        // A namespace the chart did not list is left alone.
+        // A namespace the chart did not list is left alone: no conditions, no finalizer.
+        Plugin unwatched =
+            client.resources(Plugin.class).inNamespace("elsewhere").withName("unwatched").get();
+        assertThat(unwatched.getMetadata().getFinalizers()).isNullOrEmpty();
         assertThat(
-                client.resources(Plugin.class).inNamespace("elsewhere").withName("unwatched").get().getStatus())
+                unwatched.getStatus() == null
+                    ? null
+                    : unwatched.getStatus().getObservedGeneration())
             .isNull();
       }
     }
@@ -102,7 +118,8 @@ class ChartOperatorIT {
    * The container's environment as the kubelet would give it: plain values, and the downward API
    * fields the chart uses (metadata.namespace, metadata.name).
    */
-  private static Map<String, String> environment(Container container, String namespace, String pod) {
+  private static Map<String, String> environment(
+      Container container, String namespace, String pod) {
     Map<String, String> env = new LinkedHashMap<>();
     for (EnvVar e : container.getEnv()) {
       if (e.getValueFrom() == null) {
@@ -110,12 +127,15 @@ class ChartOperatorIT {
         continue;
       }
       String field =
-          e.getValueFrom().getFieldRef() == null ? null : e.getValueFrom().getFieldRef().getFieldPath();
+          e.getValueFrom().getFieldRef() == null
+              ? null
+              : e.getValueFrom().getFieldRef().getFieldPath();
       switch (String.valueOf(field)) {
         case "metadata.namespace" -> env.put(e.getName(), namespace);
         case "metadata.name" -> env.put(e.getName(), pod);
         default ->
-            throw new AssertionError("the test cannot resolve " + e.getName() + " from " + e.getValueFrom());
+            throw new AssertionError(
+                "the test cannot resolve " + e.getName() + " from " + e.getValueFrom());
       }
     }
     return env;

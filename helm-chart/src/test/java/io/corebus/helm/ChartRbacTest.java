@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The operator's RBAC is least privilege: exactly the calls it makes, namespaced unless it watches
@@ -26,9 +26,9 @@ class ChartRbacTest {
 
   /**
    * Every Kubernetes API call the operator makes (group, resource, verb), found in its code:
-   * informers (list, watch) on Plugins, Pods, Services, ConfigMaps, PodDisruptionBudgets;
-   * Creations (create, get on a conflict); OwnedObjects (update); PluginReconciler (delete, status
-   * JSON patch, pod list for cleanup); PluginEvents (create); JOSDK's finalizer (patch, get on a
+   * informers (list, watch) on Plugins, Pods, Services, ConfigMaps, PodDisruptionBudgets; Creations
+   * (create, get on a conflict); OwnedObjects (update); PluginReconciler (delete, status JSON
+   * patch, pod list for cleanup); PluginEvents (create); JOSDK's finalizer (patch, get on a
    * conflict); and creating pods owned by a Plugin with blockOwnerDeletion (update on
    * plugins/finalizers, which OwnerReferencesPermissionEnforcement checks).
    */
@@ -87,12 +87,10 @@ class ChartRbacTest {
   @MethodSource("renders")
   void noRuleUsesAWildcard(RenderedChart chart) {
     for (PolicyRule rule : allRules(chart)) {
-      Stream.of(
-              rule.getApiGroups(), rule.getResources(), rule.getVerbs(), rule.getResourceNames())
+      Stream.of(rule.getApiGroups(), rule.getResources(), rule.getVerbs(), rule.getResourceNames())
           .filter(list -> list != null)
           .flatMap(List::stream)
-          .forEach(
-              v -> assertThat(v).as("rule %s", rule).doesNotContain("*"));
+          .forEach(v -> assertThat(v).as("rule %s", rule).doesNotContain("*"));
       assertThat(rule.getNonResourceURLs()).as("rule %s", rule).isNullOrEmpty();
     }
   }
@@ -199,7 +197,9 @@ class ChartRbacTest {
 
   private static Set<String> clusterGrants(RenderedChart chart) {
     Set<String> grants = new LinkedHashSet<>();
-    chart.all(ClusterRole.class).forEach(r -> r.getRules().forEach(rule -> grants.addAll(expand(rule))));
+    chart
+        .all(ClusterRole.class)
+        .forEach(r -> r.getRules().forEach(rule -> grants.addAll(expand(rule))));
     return grants;
   }
 

@@ -66,14 +66,19 @@ class MockApiServerApplyTest {
   private static void applyAndReadBack(RenderedChart chart) {
     // helm install --create-namespace creates the release namespace; watched namespaces exist.
     Set<String> namespaces = new LinkedHashSet<>();
-    chart.all().forEach(o -> {
-      if (o.getMetadata().getNamespace() != null) {
-        namespaces.add(o.getMetadata().getNamespace());
-      }
-    });
+    chart
+        .all()
+        .forEach(
+            o -> {
+              if (o.getMetadata().getNamespace() != null) {
+                namespaces.add(o.getMetadata().getNamespace());
+              }
+            });
     for (String ns : namespaces) {
       if (client.namespaces().withName(ns).get() == null) {
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        client
+            .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+            .create();
       }
     }
     assertThat(chart.all()).isNotEmpty();
@@ -82,7 +87,9 @@ class MockApiServerApplyTest {
       HasMetadata read;
       if (o instanceof GenericKubernetesResource generic) {
         var resources =
-            client.genericKubernetesResources(context(generic)).inNamespace(generic.getMetadata().getNamespace());
+            client
+                .genericKubernetesResources(context(generic))
+                .inNamespace(generic.getMetadata().getNamespace());
         resources.resource(generic).delete();
         created = resources.resource(generic).create();
         read = resources.withName(generic.getMetadata().getName()).get();
@@ -101,7 +108,8 @@ class MockApiServerApplyTest {
 
   private static void acceptsAPluginIn(String namespace) {
     Plugin plugin = new Plugin();
-    plugin.setMetadata(new ObjectMetaBuilder().withName("greeter").withNamespace(namespace).build());
+    plugin.setMetadata(
+        new ObjectMetaBuilder().withName("greeter").withNamespace(namespace).build());
     plugin.setSpec(new io.corebus.crds.PluginSpec());
     plugin.getSpec().setVersion("1.0.0");
     client.resource(plugin).create();

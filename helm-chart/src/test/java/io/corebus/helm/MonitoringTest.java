@@ -47,12 +47,15 @@ class MonitoringTest {
     assertThat(serviceMonitor.<String>get("spec", "endpoints", 0, "path")).isEqualTo("/q/metrics");
     assertThat(serviceMonitor.<String>get("spec", "endpoints", 0, "port")).isEqualTo("http");
     Map<String, String> serviceSelector = serviceMonitor.get("spec", "selector", "matchLabels");
-    assertThat(chart.named(io.fabric8.kubernetes.api.model.Service.class, "corebus-system", "corebus"))
+    assertThat(
+            chart.named(io.fabric8.kubernetes.api.model.Service.class, "corebus-system", "corebus"))
         .get()
-        .satisfies(s -> assertThat(s.getMetadata().getLabels()).containsAllEntriesOf(serviceSelector));
+        .satisfies(
+            s -> assertThat(s.getMetadata().getLabels()).containsAllEntriesOf(serviceSelector));
 
     GenericKubernetesResource podMonitor = only(chart, "PodMonitor");
-    assertThat(podMonitor.<String>get("spec", "podMetricsEndpoints", 0, "path")).isEqualTo("/q/metrics");
+    assertThat(podMonitor.<String>get("spec", "podMetricsEndpoints", 0, "path"))
+        .isEqualTo("/q/metrics");
     Map<String, String> podSelector = podMonitor.get("spec", "selector", "matchLabels");
     assertThat(podLabels).containsAllEntriesOf(podSelector);
     assertThat(operator.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts())
@@ -71,14 +74,20 @@ class MonitoringTest {
 
     assertThat(dashboard.get("uid").asText()).isEqualTo("corebus-plugins");
     List<String> exprs = new ArrayList<>();
-    dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
+    dashboard
+        .get("panels")
+        .forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
     for (String metric : PLUGIN_METRICS) {
       assertThat(exprs).as("a panel queries %s", metric).anyMatch(e -> e.contains(metric + "{"));
     }
     // Per plug-in: every per-plug-in query keeps the plugin label and honours the variables.
-    assertThat(exprs.stream().filter(e -> e.contains("corebus_plugin_")).filter(e -> e.contains(" by ")))
+    assertThat(
+            exprs.stream()
+                .filter(e -> e.contains("corebus_plugin_"))
+                .filter(e -> e.contains(" by ")))
         .isNotEmpty()
-        .allSatisfy(e -> assertThat(e).contains("plugin").contains("$namespace").contains("$plugin"));
+        .allSatisfy(
+            e -> assertThat(e).contains("plugin").contains("$namespace").contains("$plugin"));
     List<String> titles = new ArrayList<>();
     dashboard.get("panels").forEach(p -> titles.add(p.get("title").asText().toLowerCase()));
     assertThat(String.join("|", titles))

@@ -75,14 +75,18 @@ class NetworkPolicyTest {
   @Test
   void theOperatorReachesTheApiServerKafkaAndDnsAndIsReachableOnItsHttpPortOnly() {
     NetworkPolicy operator =
-        RenderedChart.render(Map.of()).named(NetworkPolicy.class, "corebus-system", "corebus").orElseThrow();
+        RenderedChart.render(Map.of())
+            .named(NetworkPolicy.class, "corebus-system", "corebus")
+            .orElseThrow();
 
     assertThat(operator.getSpec().getPodSelector().getMatchLabels())
         .containsEntry("app.kubernetes.io/component", "operator");
     assertThat(operator.getSpec().getEgress())
         .extracting(r -> ports(r.getPorts()))
         .containsExactly(
-            List.of("TCP/443", "TCP/6443"), List.of("TCP/9092", "TCP/9093"), List.of("UDP/53", "TCP/53"));
+            List.of("TCP/443", "TCP/6443"),
+            List.of("TCP/9092", "TCP/9093"),
+            List.of("UDP/53", "TCP/53"));
     assertThat(operator.getSpec().getIngress())
         .singleElement()
         .satisfies(r -> assertThat(ports(r.getPorts())).containsExactly("TCP/http"));
@@ -138,7 +142,8 @@ class NetworkPolicyTest {
 
   @Test
   void policiesCanBeTurnedOff() {
-    assertThat(RenderedChart.render(Map.of("networkPolicy.enabled", false)).all(NetworkPolicy.class))
+    assertThat(
+            RenderedChart.render(Map.of("networkPolicy.enabled", false)).all(NetworkPolicy.class))
         .isEmpty();
   }
 

@@ -35,13 +35,18 @@ class OperatorSettingsEnvTest {
             .toList();
 
     assertThat(names).hasSizeGreaterThan(15);
-    assertThat(names).allSatisfy(n -> assertThat(known).as("settings of CorebusConfig").contains(n));
+    assertThat(names)
+        .allSatisfy(n -> assertThat(known).as("settings of CorebusConfig").contains(n));
   }
 
-  /** Environment names of every leaf of a @ConfigMapping interface (kebab-case, as SmallRye maps). */
+  /**
+   * Environment names of every leaf of a @ConfigMapping interface (kebab-case, as SmallRye maps).
+   */
   private static void collect(Class<?> type, String prefix, Set<String> out) {
     for (Method m : type.getDeclaredMethods()) {
-      if (m.getParameterCount() != 0 || m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+      if (m.getParameterCount() != 0
+          || m.isDefault()
+          || java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
         continue;
       }
       String path = prefix + "." + kebab(m.getName());

@@ -7,6 +7,7 @@ import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.ProvidedService;
 import io.corebus.crds.Replicas;
+import io.corebus.helm.RestrictedPodSecurity.Violation;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.model.PluginPods;
 import io.corebus.operator.validation.PluginValidator;
@@ -19,7 +20,6 @@ import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.corebus.helm.RestrictedPodSecurity.Violation;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -175,7 +175,8 @@ class PodSecurityTest {
     PluginSpec spec = new PluginSpec();
     spec.setVersion("1.0.0");
     spec.setArtifact(Artifact.ofJar("https://repo.example.com/" + name + ".jar", SHA));
-    spec.setProvides(new java.util.ArrayList<>(List.of(new ProvidedService("shop." + name + ".Api"))));
+    spec.setProvides(
+        new java.util.ArrayList<>(List.of(new ProvidedService("shop." + name + ".Api"))));
     spec.setReplicas(new Replicas(1, null));
     Plugin p = new Plugin();
     p.setMetadata(

@@ -17,8 +17,8 @@ import java.util.Optional;
 
 /**
  * The chart as {@code helm template} renders it (real Helm, in-process through helm-java), parsed
- * into fabric8 objects: typed ones for the Kubernetes kinds, GenericKubernetesResource for the
- * rest (ServiceMonitor, PodMonitor).
+ * into fabric8 objects: typed ones for the Kubernetes kinds, GenericKubernetesResource for the rest
+ * (ServiceMonitor, PodMonitor).
  */
 final class RenderedChart {
   static final String RELEASE = "corebus";
@@ -56,13 +56,12 @@ final class RenderedChart {
     return render(null, set);
   }
 
-  /** Renders with a values file (may be null) plus --set values, in namespace {@value NAMESPACE}. */
+  /**
+   * Renders with a values file (may be null) plus --set values, in namespace {@value NAMESPACE}.
+   */
   static RenderedChart render(Path valuesFile, Map<String, Object> set) {
-    TemplateCommand template = helm()
-            .template()
-            .withName(RELEASE)
-            .withNamespace(NAMESPACE)
-            .withKubeVersion(KUBE_VERSION);
+    TemplateCommand template =
+        helm().template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
     if (valuesFile != null) {
       template = template.withValuesFile(valuesFile);
     }

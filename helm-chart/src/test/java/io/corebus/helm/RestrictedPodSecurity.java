@@ -90,7 +90,8 @@ final class RestrictedPodSecurity {
     if (psc.getAppArmorProfile() != null
         && !Set.of("RuntimeDefault", "Localhost").contains(psc.getAppArmorProfile().getType())) {
       out.add(
-          new Violation("AppArmor", "pod", "appArmorProfile " + psc.getAppArmorProfile().getType()));
+          new Violation(
+              "AppArmor", "pod", "appArmorProfile " + psc.getAppArmorProfile().getType()));
     }
 
     // --- restricted, pod level
@@ -170,7 +171,9 @@ final class RestrictedPodSecurity {
           new Violation(
               "Privilege Escalation",
               where,
-              "allowPrivilegeEscalation = " + sc.getAllowPrivilegeEscalation() + " (must be false)"));
+              "allowPrivilegeEscalation = "
+                  + sc.getAllowPrivilegeEscalation()
+                  + " (must be false)"));
     }
     Boolean nonRoot = sc.getRunAsNonRoot() != null ? sc.getRunAsNonRoot() : psc.getRunAsNonRoot();
     if (!isTrue(nonRoot)) {
@@ -221,7 +224,9 @@ final class RestrictedPodSecurity {
     if (o == null) {
       return;
     }
-    if (o.getType() != null && !o.getType().isEmpty() && !ALLOWED_SELINUX_TYPES.contains(o.getType())) {
+    if (o.getType() != null
+        && !o.getType().isEmpty()
+        && !ALLOWED_SELINUX_TYPES.contains(o.getType())) {
       out.add(new Violation("SELinux", where, "seLinuxOptions.type " + o.getType()));
     }
     if ((o.getUser() != null && !o.getUser().isEmpty())
