@@ -36,6 +36,10 @@ public class PluginStatus {
   @JsonPropertyDescription("Pod count, readiness and routing weight of each version that has pods.")
   private List<VersionStatus> versions = new ArrayList<>();
 
+  @JsonPropertyDescription(
+      "The pod count the operator aims for: replicas.desired clamped to [min, max] (modes Off and External), or the autoscaler's decision (Qps, Lag, QpsAndLag), kept here so an operator restart keeps it.")
+  private Integer desiredReplicas;
+
   @JsonPropertyDescription("Requests per second handled by all replicas (sliding window).")
   private Double qps;
 
@@ -111,6 +115,14 @@ public class PluginStatus {
     this.versions = versions;
   }
 
+  public Integer getDesiredReplicas() {
+    return desiredReplicas;
+  }
+
+  public void setDesiredReplicas(Integer desiredReplicas) {
+    this.desiredReplicas = desiredReplicas;
+  }
+
   public Double getQps() {
     return qps;
   }
@@ -161,6 +173,7 @@ public class PluginStatus {
         && Objects.equals(selector, s.selector)
         && Objects.equals(updateRevision, s.updateRevision)
         && Objects.equals(versions, s.versions)
+        && Objects.equals(desiredReplicas, s.desiredReplicas)
         && Objects.equals(qps, s.qps)
         && Objects.equals(lag, s.lag)
         && Objects.equals(p99LatencyMs, s.p99LatencyMs)

@@ -55,6 +55,17 @@ public final class DesiredRoutes {
    *     keeps such Plugins away, so this names a bug or a hand-edited pod)
    */
   public static List<ServiceRoute> of(Plugin plugin, String revision, List<Pod> pods) {
+    return of(plugin, revision, pods, false);
+  }
+
+  /**
+   * @param parkOnTopic with no Ready pod, publish the version without {@code ready}, so callers
+   *     send to the request topic instead of waiting: for a plug-in that may be scaled to zero,
+   *     where the waiting requests are what wakes it up (the operator reads them from Kafka), and
+   *     the first replica finds them there
+   */
+  public static List<ServiceRoute> of(
+      Plugin plugin, String revision, List<Pod> pods, boolean parkOnTopic) {
     List<ServiceRoute> routes = new ArrayList<>();
     if (plugin.getSpec().getProvides() == null) {
       return routes;
@@ -84,9 +95,9 @@ public final class DesiredRoutes {
       String topic = requestTopics.topicOf(provided.getService(), topics);
       List<VersionRoute> versions = new ArrayList<>();
       if (order.isEmpty()) {
-        versions.add(
-            VersionRoute.bus(name, plugin.getSpec().getVersion(), revision, 100, topic)
-                .withReady(0));
+        VersionRoute parked =
+            VersionRoute.bus(name, plugin.getSpec().getVersion(), revision, 100, topic);
+        versions.add(parkOnTopic ? parked : parked.withReady(0));
       }
       for (int i = 0; i < order.size(); i++) {
         List<Pod> ready = readyByRevision.get(order.get(i));

@@ -27,6 +27,42 @@ public interface CorebusConfig {
   /** Leader election (active in the prod profile). */
   LeaderElection leaderElection();
 
+  /** How the runtimes' telemetry is aggregated. */
+  Telemetry telemetry();
+
+  /** How often and how the operator scales autoscaled plug-ins. */
+  Autoscaling autoscaling();
+
+  interface Telemetry {
+    /** How far back qps, error rate and p99 latency look (a sliding window). */
+    @WithDefault("30s")
+    Duration window();
+
+    /**
+     * A runtime whose last report is older than this is stale: the autoscaler does not scale in on
+     * figures that miss it. Runtimes report once a second.
+     */
+    @WithDefault("10s")
+    Duration staleAfter();
+
+    /** How often the telemetry reader looks for the telemetry topics of new namespaces. */
+    @WithDefault("10s")
+    Duration discoveryInterval();
+  }
+
+  interface Autoscaling {
+    /** How often an autoscaled Plugin (Qps, Lag, QpsAndLag) is evaluated. */
+    @WithDefault("5s")
+    Duration syncPeriod();
+
+    /**
+     * Status figures (qps, lag, p99LatencyMs, errorRate) are written at most this often per Plugin,
+     * and only when they changed beyond rounding.
+     */
+    @WithDefault("15s")
+    Duration statusInterval();
+  }
+
   interface Kafka {
     /**
      * Bootstrap servers, used by the operator and handed to every runtime. Without it the operator

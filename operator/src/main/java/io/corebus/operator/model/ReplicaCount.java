@@ -1,6 +1,5 @@
 package io.corebus.operator.model;
 
-import io.corebus.crds.AutoscalingMode;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.Replicas;
 
@@ -9,7 +8,8 @@ import io.corebus.crds.Replicas;
  *
  * @param min replicas.min (default 1)
  * @param max replicas.max, defaulting to min
- * @param desired the count the operator converges to
+ * @param desired the count the operator converges to: replicas.desired (else min) clamped to [min,
+ *     max], until the autoscaler replaces it ({@link #withDesired})
  * @param note set when the spec asks for something the operator does not do yet
  */
 public record ReplicaCount(int min, int max, int desired, String note) {
@@ -21,21 +21,12 @@ public record ReplicaCount(int min, int max, int desired, String note) {
     Integer requested = r == null ? null : r.getDesired();
     int desired = Math.min(max, Math.max(min, requested == null ? min : requested));
 
-    AutoscalingMode mode =
-        spec.getAutoscaling() == null || spec.getAutoscaling().getMode() == null
-            ? AutoscalingMode.Off
-            : spec.getAutoscaling().getMode();
-    // Qps, Lag and QpsAndLag need the telemetry aggregation of a later issue; until then they use
-    // the same rule as Off and External (replicas.desired, else min, clamped to [min, max]).
-    String note =
-        switch (mode) {
-          case Off, External -> null;
-          case Qps, Lag, QpsAndLag ->
-              "autoscaling mode "
-                  + mode
-                  + " is not implemented yet: replicas.desired (or min) is used";
-        };
-    return new ReplicaCount(min, max, desired, note);
+    return new ReplicaCount(min, max, desired, null);
+  }
+
+  /** The same bounds with the count the autoscaler decided. */
+  public ReplicaCount withDesired(int count) {
+    return new ReplicaCount(min, max, count, note);
   }
 
   /** A PodDisruptionBudget only makes sense when the plug-in may run more than one pod. */

@@ -7,6 +7,8 @@ import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.PluginStatus;
 import io.corebus.crds.RolloutStrategy;
+import io.corebus.operator.autoscaling.PluginScaler;
+import io.corebus.operator.autoscaling.PluginScaler.Scaling;
 import io.corebus.operator.bus.DesiredRoutes;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
@@ -126,6 +128,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   private final Clock clock;
   private final PodExpectations expectations;
   private final PluginEvents events;
+  private final PluginScaler scaler;
 
   /** What {@link PluginRoutes#publish} last accepted, per Plugin: only changes are handed over. */
   private final Map<String, List<ServiceRoute>> publishedRoutes = new ConcurrentHashMap<>();
@@ -134,6 +137,16 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   private final Set<String> releaseWaitReported = ConcurrentHashMap.newKeySet();
 
   @Inject
+  public PluginReconciler(
+      OperatorSettings settings,
+      PluginCensus census,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginScaler scaler) {
+    this(settings, census, topics, routes, scaler, Clock.systemUTC());
+  }
+
+  /** Without telemetry: autoscaled Plugins hold their count and say why. */
   public PluginReconciler(
       OperatorSettings settings, PluginCensus census, PluginTopics topics, PluginRoutes routes) {
     this(settings, census, topics, routes, Clock.systemUTC());
@@ -145,6 +158,17 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       PluginTopics topics,
       PluginRoutes routes,
       Clock clock) {
+    this(settings, census, topics, routes, PluginScaler.withoutTelemetry(clock), clock);
+  }
+
+  public PluginReconciler(
+      OperatorSettings settings,
+      PluginCensus census,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginScaler scaler,
+      Clock clock) {
+    this.scaler = scaler;
     this.settings = settings;
     this.census = census;
     this.topics = topics;
@@ -225,7 +249,12 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     PodSetPlan plan;
     BusProblem busProblem = null;
     Duration retry = null;
+    Scaling scaling = null;
     if (validation.valid()) {
+      // The autoscaler (or replicas.desired) decides the count; see PluginScaler.
+      scaling = scaler.evaluate(plugin, count, pods);
+      count = count.withDesired(scaling.desired());
+      retry = scaling.recheckAfter();
       // Topics first, so new runtimes find them; a Kafka outage does not stop the pods.
       EnsureReport bus = topics.ensure(plugin, namespacePlugins, podNames(cached, pods));
       if (bus instanceof Unavailable u) {
@@ -233,13 +262,13 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
             new BusProblem(
                 PluginStatusAggregator.KAFKA_UNAVAILABLE,
                 u.error() + "; pods are managed as usual, topics are checked when Kafka answers");
-        retry = u.retryAfter();
+        retry = shorter(retry, u.retryAfter());
       } else if (bus instanceof Checked checked) {
         recordTopicChanges(plugin, checked, client);
         forgetRoutesOfANewTable(plugin, checked);
         if (!checked.problems().isEmpty()) {
           busProblem = topicProblem(checked);
-          retry = settings.rolloutRecheck();
+          retry = shorter(retry, settings.rolloutRecheck());
         }
       }
       OwnedObjects.ensure(
@@ -252,10 +281,10 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       plan = PodSetPlanner.plan(pods, count.desired(), revision);
       pods = execute(plugin, revision, count, pods, plan, client);
       if (bus instanceof Checked checked && checked.allExist()) {
-        String failure = publishRoutes(plugin, revision, pods);
+        String failure = publishRoutes(plugin, revision, pods, count.min() == 0);
         if (failure != null && busProblem == null) {
           busProblem = new BusProblem(PluginStatusAggregator.ROUTES_NOT_PUBLISHED, failure);
-          retry = CLEANUP_RECHECK;
+          retry = shorter(retry, CLEANUP_RECHECK);
         }
       }
     } else {
@@ -267,6 +296,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
             .note(count.note())
             .note(strategyNote(spec))
             .bus(busProblem)
+            .autoscaling(scaling)
             .observe(validation, count, revision, pods, plan)
             .build();
     recordTransitions(plugin, next, validation, client);
@@ -350,10 +380,11 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   }
 
   /** Hands changed routes to the route table; returns why that failed, or null. */
-  private String publishRoutes(Plugin plugin, String revision, List<Pod> pods) {
+  private String publishRoutes(
+      Plugin plugin, String revision, List<Pod> pods, boolean parkOnTopic) {
     String key = key(plugin);
     try {
-      List<ServiceRoute> desired = DesiredRoutes.of(plugin, revision, pods);
+      List<ServiceRoute> desired = DesiredRoutes.of(plugin, revision, pods, parkOnTopic);
       if (desired.equals(publishedRoutes.get(key))) {
         return null;
       }
@@ -635,6 +666,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       }
     }
     releaseWaitReported.remove(key);
+    scaler.forget(plugin);
     expectations.forget(key);
     census.forget(key);
     LOG.infof("%s: cleaned up", key);

@@ -4,6 +4,7 @@ import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginStatus;
 import io.corebus.crds.VersionStatus;
+import io.corebus.operator.autoscaling.PluginScaler;
 import io.corebus.operator.model.PluginNames;
 import io.corebus.operator.model.PodSetPlan;
 import io.corebus.operator.model.PodState;
@@ -30,6 +31,13 @@ import java.util.TreeMap;
  * {@code equals} tells whether a status write is needed at all.
  */
 public final class PluginStatusAggregator {
+
+  /**
+   * A fourth condition type, present when autoscaling.mode is not Off: True while the autoscaler
+   * acts on trustworthy figures, False when it refuses to scale in (reasons in {@link
+   * io.corebus.operator.autoscaling.Autoscaler}).
+   */
+  public static final String AUTOSCALING = "Autoscaling";
 
   public static final String PODS_READY = "PodsReady";
   public static final String PODS_NOT_READY = "PodsNotReady";
@@ -67,6 +75,7 @@ public final class PluginStatusAggregator {
   private String updateRevision;
   private List<VersionStatus> versions = List.of();
   private BusProblem busProblem;
+  private PluginScaler.Scaling scaling;
 
   private PluginStatusAggregator(Plugin plugin, Instant now) {
     this.plugin = plugin;
@@ -196,6 +205,15 @@ public final class PluginStatusAggregator {
     return this;
   }
 
+  /**
+   * The autoscaler's outcome: status.desiredReplicas, the telemetry figures, lastScaleTime, and the
+   * Autoscaling condition (present unless the mode is Off).
+   */
+  public PluginStatusAggregator autoscaling(PluginScaler.Scaling scaling) {
+    this.scaling = scaling;
+    return this;
+  }
+
   /** The reconcile itself failed (API error...): Degraded says so, the rest stays as it was. */
   public PluginStatusAggregator reconcileFailed(String message) {
     set(Condition.DEGRADED, true, RECONCILE_FAILED, message);
@@ -269,6 +287,18 @@ public final class PluginStatusAggregator {
       c.setObservedGeneration(generation);
       out.add(c);
     }
+    Condition scalingCondition = autoscalingCondition();
+    if (scalingCondition != null) {
+      Condition before = previous.condition(AUTOSCALING);
+      boolean flipped =
+          before == null || !Objects.equals(before.getStatus(), scalingCondition.getStatus());
+      scalingCondition.setLastTransitionTime(
+          flipped || before.getLastTransitionTime() == null
+              ? timestamp(now)
+              : before.getLastTransitionTime());
+      scalingCondition.setObservedGeneration(generation);
+      out.add(scalingCondition);
+    }
     s.setConditions(out);
 
     if (podsObserved) {
@@ -284,12 +314,38 @@ public final class PluginStatusAggregator {
     }
     s.setSelector(PluginNames.selector(plugin));
 
-    s.setQps(previous.getQps());
-    s.setLag(previous.getLag());
-    s.setP99LatencyMs(previous.getP99LatencyMs());
-    s.setErrorRate(previous.getErrorRate());
-    s.setLastScaleTime(previous.getLastScaleTime());
+    if (scaling != null) {
+      s.setDesiredReplicas(scaling.desired());
+      s.setQps(scaling.figures().qps());
+      s.setLag(scaling.figures().lag());
+      s.setP99LatencyMs(scaling.figures().p99LatencyMs());
+      s.setErrorRate(scaling.figures().errorRate());
+      s.setLastScaleTime(scaling.lastScaleTime());
+    } else {
+      s.setDesiredReplicas(previous.getDesiredReplicas());
+      s.setQps(previous.getQps());
+      s.setLag(previous.getLag());
+      s.setP99LatencyMs(previous.getP99LatencyMs());
+      s.setErrorRate(previous.getErrorRate());
+      s.setLastScaleTime(previous.getLastScaleTime());
+    }
     return s;
+  }
+
+  /** The Autoscaling condition: this reconcile's, else the previous one (an invalid Plugin). */
+  private Condition autoscalingCondition() {
+    if (scaling != null) {
+      var verdict = scaling.condition();
+      return verdict == null
+          ? null
+          : new Condition(
+              AUTOSCALING,
+              verdict.ok() ? Condition.TRUE : Condition.FALSE,
+              verdict.reason(),
+              verdict.message());
+    }
+    Condition before = previous.condition(AUTOSCALING);
+    return before == null ? null : copy(before);
   }
 
   private static Condition copy(Condition c) {

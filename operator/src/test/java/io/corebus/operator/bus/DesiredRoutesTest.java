@@ -147,6 +147,28 @@ class DesiredRoutesTest {
   }
 
   @Test
+  void aPlugInThatMayBeAtZeroHasItsCallersParkRequestsOnTheTopic() {
+    ServiceRoute route = DesiredRoutes.of(payment(Transport.bus), "new", List.of(), true).get(0);
+    // No "ready": callers send to the request topic, where the operator sees the requests wait
+    // and scales the plug-in from zero; its first replica then finds them.
+    assertThat(route.versions())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.ready()).isNull();
+              assertThat(v.hasReadyReplicas()).isTrue();
+              assertThat(v.topic()).isEqualTo("corebus.shop.rpc.shop.payment.Pay");
+            });
+    assertThat(RouteCodec.toJson(route)).doesNotContain("\"ready\"");
+
+    // Once a replica is Ready the route is the usual one.
+    ServiceRoute up =
+        DesiredRoutes.of(payment(Transport.bus), "new", List.of(TestPods.pod("new", 0, true)), true)
+            .get(0);
+    assertThat(up.versions().get(0).ready()).isEqualTo(1);
+  }
+
+  @Test
   void ipv6EndpointsAreBracketedOnTheWire() {
     ServiceRoute route =
         DesiredRoutes.of(payment(Transport.hybrid), "new", List.of(ready("new", 0, "fd00::1")))

@@ -56,7 +56,7 @@ class ReplicaCountTest {
   }
 
   @Test
-  void qpsModeFallsBackToTheSameRuleAndSaysSo() {
+  void qpsModeStartsFromTheSameRuleTheAutoscalerThenReplaces() {
     PluginSpec s = spec(2, 4, null);
     Autoscaling a = new Autoscaling();
     a.setMode(AutoscalingMode.Qps);
@@ -64,6 +64,7 @@ class ReplicaCountTest {
     s.setAutoscaling(a);
     ReplicaCount c = ReplicaCount.of(s);
     assertThat(c.desired()).isEqualTo(2);
-    assertThat(c.note()).contains("Qps").contains("not implemented yet");
+    assertThat(c.note()).isNull();
+    assertThat(c.withDesired(3)).isEqualTo(new ReplicaCount(2, 4, 3, null));
   }
 }

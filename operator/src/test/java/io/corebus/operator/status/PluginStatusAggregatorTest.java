@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginStatus;
+import io.corebus.operator.autoscaling.Autoscaler;
+import io.corebus.operator.autoscaling.PluginScaler;
+import io.corebus.operator.autoscaling.ScaleDecision;
 import io.corebus.operator.model.PodSetPlan;
 import io.corebus.operator.model.PodSetPlan.Phase;
 import io.corebus.operator.model.ReplicaCount;
@@ -142,5 +145,66 @@ class PluginStatusAggregatorTest {
     PluginStatus s = status(p, T0, VALID, List.of(pod("new", 0, true)), Phase.STABLE);
     assertThat(s.getQps()).isEqualTo(12.5);
     assertThat(s.getLag()).isEqualTo(3L);
+  }
+
+  private static PluginStatus scaled(Plugin p, Instant now, PluginScaler.Scaling scaling) {
+    return PluginStatusAggregator.of(p, now)
+        .autoscaling(scaling)
+        .observe(
+            VALID,
+            ReplicaCount.of(p.getSpec()).withDesired(scaling.desired()),
+            "new",
+            List.of(pod("new", 0, true)),
+            new PodSetPlan(List.of(), List.of(), Phase.SCALING, List.of()))
+        .build();
+  }
+
+  @Test
+  void theAutoscalersOutcomeIsAFourthConditionAndTheFigures() {
+    Plugin p = plugin(1);
+    PluginScaler.Scaling refusing =
+        new PluginScaler.Scaling(
+            3,
+            new ScaleDecision.Verdict(false, Autoscaler.TELEMETRY_STALE, "only 1 of 3 ..."),
+            new PluginScaler.StatusFigures(120.0, 4L, 25.0, 0.01),
+            "2024-01-01T00:00:00Z",
+            null);
+    PluginStatus s = scaled(p, T0, refusing);
+    assertThat(s.getConditions())
+        .extracting(Condition::getType)
+        .containsExactly("Ready", "Progressing", "Degraded", "Autoscaling");
+    Condition autoscaling = s.condition("Autoscaling");
+    assertThat(autoscaling.getStatus()).isEqualTo("False");
+    assertThat(autoscaling.getReason()).isEqualTo("TelemetryStale");
+    assertThat(autoscaling.getLastTransitionTime()).isEqualTo("2024-01-01T00:00:00Z");
+    assertThat(s.getDesiredReplicas()).isEqualTo(3);
+    assertThat(s.getQps()).isEqualTo(120.0);
+    assertThat(s.getLag()).isEqualTo(4L);
+    assertThat(s.getP99LatencyMs()).isEqualTo(25.0);
+    assertThat(s.getErrorRate()).isEqualTo(0.01);
+    assertThat(s.getLastScaleTime()).isEqualTo("2024-01-01T00:00:00Z");
+    assertThat(s.condition("Ready").getMessage()).contains("/3 pods ready");
+
+    p.setStatus(s);
+    PluginStatus back =
+        scaled(
+            p,
+            T1,
+            new PluginScaler.Scaling(
+                3,
+                new ScaleDecision.Verdict(true, Autoscaler.WITHIN_TARGET, "fine"),
+                PluginScaler.StatusFigures.NONE,
+                "2024-01-01T00:00:00Z",
+                null));
+    assertThat(back.condition("Autoscaling").getStatus()).isEqualTo("True");
+    assertThat(back.condition("Autoscaling").getLastTransitionTime())
+        .isEqualTo("2024-01-01T00:05:00Z");
+
+    // Mode Off: no Autoscaling condition at all.
+    p.setStatus(back);
+    PluginStatus off =
+        scaled(
+            p, T1, new PluginScaler.Scaling(1, null, PluginScaler.StatusFigures.NONE, null, null));
+    assertThat(off.condition("Autoscaling")).isNull();
   }
 }

@@ -1,5 +1,6 @@
 package io.corebus.operator.testing;
 
+import io.corebus.operator.autoscaling.PluginScaler;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.config.OperatorSettings;
@@ -27,7 +28,11 @@ public final class RunningOperator implements AutoCloseable {
   private final PluginCensus census = new PluginCensus(new SimpleMeterRegistry());
 
   private RunningOperator(
-      MockCluster cluster, OperatorSettings settings, PluginTopics topics, PluginRoutes routes) {
+      MockCluster cluster,
+      OperatorSettings settings,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginScaler scaler) {
     client = cluster.newOperatorClient();
     Metrics counter =
         new Metrics() {
@@ -50,19 +55,32 @@ public final class RunningOperator implements AutoCloseable {
                     .withMetrics(counter)
                     .withCacheSyncTimeout(Duration.ofSeconds(30))
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
-    operator.register(new PluginReconciler(settings, census, topics, routes));
+    operator.register(
+        scaler == null
+            ? new PluginReconciler(settings, census, topics, routes)
+            : new PluginReconciler(settings, census, topics, routes, scaler));
     operator.start();
   }
 
   /** The operator without Kafka: topics and routes are not handled. */
   public static RunningOperator start(MockCluster cluster, OperatorSettings settings) {
-    return new RunningOperator(cluster, settings, PluginTopics.NONE, PluginRoutes.NONE);
+    return new RunningOperator(cluster, settings, PluginTopics.NONE, PluginRoutes.NONE, null);
   }
 
   /** The operator with the given topic handling and route seam. */
   public static RunningOperator start(
       MockCluster cluster, OperatorSettings settings, PluginTopics topics, PluginRoutes routes) {
-    return new RunningOperator(cluster, settings, topics, routes);
+    return new RunningOperator(cluster, settings, topics, routes, null);
+  }
+
+  /** The operator with topics, routes and autoscaling (telemetry, request backlog). */
+  public static RunningOperator start(
+      MockCluster cluster,
+      OperatorSettings settings,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginScaler scaler) {
+    return new RunningOperator(cluster, settings, topics, routes, scaler);
   }
 
   /** Reconciles finished for a Plugin so far. */

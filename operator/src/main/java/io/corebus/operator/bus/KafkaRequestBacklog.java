@@ -1,0 +1,114 @@
+package io.corebus.operator.bus;
+
+import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.RequestTopics;
+import io.corebus.crds.Plugin;
+import io.corebus.crds.ProvidedService;
+import io.corebus.operator.model.PluginPods;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jboss.logging.Logger;
+
+/**
+ * {@link RequestBacklog} with the Kafka Admin client: end offsets of the request topics minus the
+ * committed offsets of the plug-in's request group (the earliest offset where the group has none),
+ * four Admin requests per call.
+ */
+public final class KafkaRequestBacklog implements RequestBacklog {
+  private static final Logger LOG = Logger.getLogger(KafkaRequestBacklog.class);
+
+  private final BusAdmin bus;
+
+  public KafkaRequestBacklog(BusAdmin bus) {
+    this.bus = bus;
+  }
+
+  @Override
+  public Optional<Backlog> of(Plugin plugin) {
+    List<String> topics = requestTopics(plugin);
+    if (topics.isEmpty()) {
+      return Optional.of(new Backlog(0, 0));
+    }
+    try {
+      return bus.call("request-backlog", admin -> Optional.of(measure(admin, plugin, topics)));
+    } catch (KafkaUnavailableException | IllegalStateException e) {
+      LOG.debugf("%s: request backlog unknown: %s", plugin.getMetadata().getName(), e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  static List<String> requestTopics(Plugin plugin) {
+    if (plugin.getSpec() == null || plugin.getSpec().getProvides() == null) {
+      return List.of();
+    }
+    BusTopics names = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
+    RequestTopics topics = PluginPods.requestTopics(plugin);
+    return plugin.getSpec().getProvides().stream()
+        .map(ProvidedService::getService)
+        .filter(Objects::nonNull)
+        .map(s -> topics.topicOf(s, names))
+        .distinct()
+        .sorted()
+        .toList();
+  }
+
+  private Backlog measure(Admin admin, Plugin plugin, List<String> topics)
+      throws ExecutionException, InterruptedException {
+    Map<String, TopicDescription> described;
+    try {
+      described = bus.await(admin.describeTopics(topics).allTopicNames());
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        throw new IllegalStateException("request topics not created yet");
+      }
+      throw e;
+    }
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+    int partitions = 0;
+    for (Map.Entry<String, TopicDescription> e : described.entrySet()) {
+      partitions = Math.max(partitions, e.getValue().partitions().size());
+      for (var p : e.getValue().partitions()) {
+        TopicPartition tp = new TopicPartition(e.getKey(), p.partition());
+        latest.put(tp, OffsetSpec.latest());
+        earliest.put(tp, OffsetSpec.earliest());
+      }
+    }
+    String group =
+        BusTopics.forNamespace(plugin.getMetadata().getNamespace())
+            .requestGroup(plugin.getMetadata().getName());
+    Map<TopicPartition, OffsetAndMetadata> committed;
+    try {
+      committed = bus.await(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+        throw e;
+      }
+      committed = Map.of();
+    }
+    Map<TopicPartition, ListOffsetsResultInfo> ends = bus.await(admin.listOffsets(latest).all());
+    Map<TopicPartition, ListOffsetsResultInfo> starts =
+        bus.await(admin.listOffsets(earliest).all());
+    long waiting = 0;
+    for (TopicPartition tp : latest.keySet()) {
+      long end = ends.get(tp).offset();
+      long start = starts.get(tp).offset();
+      OffsetAndMetadata c = committed == null ? null : committed.get(tp);
+      long position = c == null ? start : Math.max(start, c.offset());
+      waiting += Math.max(0, end - position);
+    }
+    return new Backlog(waiting, partitions);
+  }
+}
