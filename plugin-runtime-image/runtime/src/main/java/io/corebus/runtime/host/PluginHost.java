@@ -450,11 +450,12 @@ public class PluginHost {
   }
 
   /**
-   * Follows the control topic when the plug-in comes from a jar URL (only those can be swapped); a
-   * plug-in from the image's directory ignores it.
+   * Follows the control topic when the Plugin's rollout strategy is HotSwap and the plug-in comes
+   * from a jar URL (only those can be swapped). Other runtimes never read it, so a record left from
+   * an earlier HotSwap life of the Plugin cannot move them.
    */
   private void followControlTopic() {
-    if (config.jarUrl().isEmpty() || phase != Phase.RUNNING) {
+    if (!config.hotSwap() || config.jarUrl().isEmpty() || phase != Phase.RUNNING) {
       return;
     }
     control =

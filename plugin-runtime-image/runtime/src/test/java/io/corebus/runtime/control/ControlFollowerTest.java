@@ -56,10 +56,12 @@ class ControlFollowerTest {
   @Test
   void aRestartedRuntimeIsToldOnlyTheLatestCommandNotTheHistory() {
     topicWithEndOffset(3);
+    follower.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> !consumer.assignment().isEmpty());
     add(desired("echo", "1.0.0", 1));
     add(desired("other", "9.0.0", 1));
+    assertThat(follower.caughtUp()).as("not read to the end offset yet").isFalse();
     add(desired("echo", "2.0.0", 2));
-    follower.start();
 
     await().atMost(Duration.ofSeconds(5)).until(follower::caughtUp);
     await().atMost(Duration.ofSeconds(5)).until(() -> !told.isEmpty());

@@ -311,6 +311,7 @@ class HotSwapIT {
       throw new IllegalStateException(e);
     }
     env.put(RuntimeContract.ENV_JAR_URL, pluginJar.toUri().toString());
+    env.put(RuntimeContract.ENV_HOT_SWAP, "true");
     env.put(RuntimeContract.ENV_PROVIDES, EchoService.SERVICE);
     env.put(RuntimeContract.ENV_REQUEST_TOPICS, EchoService.SERVICE + "=" + requestTopic());
     env.put(RuntimeContract.ENV_KAFKA_BOOTSTRAP, kafka.bootstrapServers());
