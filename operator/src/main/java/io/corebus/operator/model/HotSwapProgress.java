@@ -4,6 +4,9 @@ import io.corebus.bus.protocol.DesiredArtifact;
 import io.corebus.bus.protocol.TelemetryReport;
 import io.corebus.crds.JarArtifact;
 import io.corebus.crds.Plugin;
+import io.corebus.crds.RuntimeContract;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,9 +15,11 @@ import java.util.TreeMap;
 
 /**
  * Where a HotSwap Plugin's pods stand against its desired jar, from their telemetry (no I/O). A pod
- * is on the desired jar when its runtime reports the jar's SHA-256; the swap is complete when every
- * Ready pod of the current revision is. A pod that reports a swap error failed to swap and still
- * serves its previous version.
+ * is on the desired jar when its runtime reports the jar's SHA-256, or, while it reports none, when
+ * it was started with that jar (its {@code COREBUS_JAR_SHA256}): a new Plugin or a pod created
+ * after the change needs no telemetry. The swap is complete when every Ready pod of the current
+ * revision is on it. A pod that reports a swap error failed to swap and still serves its previous
+ * version.
  *
  * @param desired what the Plugin asks for
  * @param readyPods Ready pods of the current revision
@@ -65,7 +70,8 @@ public record HotSwapProgress(
       ready++;
       String name = pod.getMetadata().getName();
       TelemetryReport report = reports.get(name);
-      if (report != null && desired.sha256().equals(report.sha256())) {
+      String runs = report != null && report.sha256() != null ? report.sha256() : startedWith(pod);
+      if (desired.sha256().equals(runs)) {
         on++;
         continue;
       }
@@ -82,6 +88,24 @@ public record HotSwapProgress(
     String serving = complete || previous == null ? desired.version() : previous;
     return new HotSwapProgress(
         desired, ready, on, List.copyOf(waiting), Map.copyOf(failures), serving);
+  }
+
+  /** The SHA-256 of the jar the pod was started with, from its runtime container's env. */
+  static String startedWith(Pod pod) {
+    if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
+      return null;
+    }
+    for (Container c : pod.getSpec().getContainers()) {
+      if (c.getEnv() == null) {
+        continue;
+      }
+      for (EnvVar e : c.getEnv()) {
+        if (RuntimeContract.ENV_JAR_SHA256.equals(e.getName())) {
+          return e.getValue();
+        }
+      }
+    }
+    return null;
   }
 
   private static String label(Pod pod) {

@@ -21,10 +21,10 @@ import java.util.TreeMap;
  * running pods through the mounted ConfigMap, so a config change must not restart anything. So are
  * replicas, autoscaling and rollout, which change how many pods run, not what they run.
  *
- * <p>A HotSwap Plugin ({@link #hotSwaps}) leaves out spec.version and spec.artifact too: its running
- * pods load a new jar in place when the operator asks them on the control topic, so a version
- * change must not roll them. Everything else still does, and switching the strategy to or from
- * HotSwap rolls once (the pods learn whether to follow the control topic from their env).
+ * <p>A HotSwap Plugin ({@link #hotSwaps}) leaves out spec.version and spec.artifact too: its
+ * running pods load a new jar in place when the operator asks them on the control topic, so a
+ * version change must not roll them. Everything else still does, and switching the strategy to or
+ * from HotSwap rolls once (the pods learn whether to follow the control topic from their env).
  */
 public final class PluginRevision {
   private PluginRevision() {}

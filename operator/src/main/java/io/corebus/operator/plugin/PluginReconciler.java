@@ -328,7 +328,8 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
                 pods,
                 scaler
                     .telemetry()
-                    .latestReports(plugin.getMetadata().getNamespace(), plugin.getMetadata().getName()));
+                    .latestReports(
+                        plugin.getMetadata().getNamespace(), plugin.getMetadata().getName()));
         if (!hotSwap.complete()) {
           // Telemetry does not wake the reconciler up: look again until every pod runs it (after
           // a failure, until a new version is asked for or the failed pods are replaced).
@@ -628,7 +629,8 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
           "Rollout finished: " + progressing.getMessage());
     }
     if (progressingBefore != null
-        && PluginStatusAggregator.HOT_SWAP.equals(progressingBefore.getReason())
+        && (PluginStatusAggregator.HOT_SWAP.equals(progressingBefore.getReason())
+            || PluginStatusAggregator.HOT_SWAP_FAILED.equals(progressingBefore.getReason()))
         && PluginStatusAggregator.COMPLETE.equals(progressing.getReason())) {
       events.normal(
           client,

@@ -173,8 +173,8 @@ public final class PluginTelemetry {
   }
 
   /**
-   * The last report of each fresh instance of a plug-in, by instance (pod) name: what each one
-   * runs now (version, jar SHA-256) and why its last hot swap failed, if it did.
+   * The last report of each fresh instance of a plug-in, by instance (pod) name: what each one runs
+   * now (version, jar SHA-256) and why its last hot swap failed, if it did.
    */
   public synchronized Map<String, TelemetryReport> latestReports(String namespace, String plugin) {
     long now = clock.millis();

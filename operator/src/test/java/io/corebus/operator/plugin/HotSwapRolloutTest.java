@@ -97,8 +97,7 @@ class HotSwapRolloutTest {
           public void withdraw(Plugin plugin, List<String> services) {}
         };
     operator =
-        RunningOperator.start(
-            cluster, SETTINGS, PluginTopics.NONE, routeTable, scaler, control);
+        RunningOperator.start(cluster, SETTINGS, PluginTopics.NONE, routeTable, scaler, control);
   }
 
   @AfterAll
@@ -117,7 +116,12 @@ class HotSwapRolloutTest {
   }
 
   static Set<String> podNames(String plugin) {
-    return client.pods().inNamespace(NS).withLabel("corebus.io/plugin", plugin).list().getItems()
+    return client
+        .pods()
+        .inNamespace(NS)
+        .withLabel("corebus.io/plugin", plugin)
+        .list()
+        .getItems()
         .stream()
         .map(p -> p.getMetadata().getName())
         .collect(Collectors.toSet());
@@ -128,13 +132,29 @@ class HotSwapRolloutTest {
     long[] latency = new long[TelemetryReport.LATENCY_BUCKETS_MILLIS.length + 1];
     telemetry.record(
         new TelemetryReport(
-            NS, "swapper", version, "", pod, System.currentTimeMillis(), 1000, 0, 0, 0, 0, 0, 0,
-            latency, sha256, swapError));
+            NS,
+            "swapper",
+            version,
+            "",
+            pod,
+            System.currentTimeMillis(),
+            1000,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            latency,
+            sha256,
+            swapError));
   }
 
   static String routedVersion() {
     List<ServiceRoute> r = routes.get("shop.swapper.Api");
-    return r == null ? null : r.get(0).versions().stream().map(VersionRoute::version).findFirst().orElse(null);
+    return r == null
+        ? null
+        : r.get(0).versions().stream().map(VersionRoute::version).findFirst().orElse(null);
   }
 
   @Test
@@ -217,7 +237,8 @@ class HotSwapRolloutTest {
         .untilAsserted(
             () -> {
               report(names[0], "2.0.0", SHA2, null);
-              report(names[1], "1.0.0", TestPlugins.SHA, "ChecksumMismatch: the jar has SHA-256 0a");
+              report(
+                  names[1], "1.0.0", TestPlugins.SHA, "ChecksumMismatch: the jar has SHA-256 0a");
               Condition degraded = condition("swapper", Condition.DEGRADED);
               assertThat(degraded.getStatus()).isEqualTo(Condition.TRUE);
               assertThat(degraded.getReason()).isEqualTo(PluginStatusAggregator.HOT_SWAP_FAILED);
