@@ -125,6 +125,9 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   /** While a deleted Plugin's pods are terminating, look again at least this often. */
   static final Duration CLEANUP_RECHECK = Duration.ofSeconds(5);
 
+  /** While a hot swap is not complete, look at the pods' telemetry at least this often. */
+  static final Duration HOT_SWAP_RECHECK = Duration.ofSeconds(2);
+
   private final OperatorSettings settings;
   private final PluginCensus census;
   private final PluginTopics topics;
@@ -332,8 +335,9 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
                         plugin.getMetadata().getNamespace(), plugin.getMetadata().getName()));
         if (!hotSwap.complete()) {
           // Telemetry does not wake the reconciler up: look again until every pod runs it (after
-          // a failure, until a new version is asked for or the failed pods are replaced).
-          retry = shorter(retry, settings.rolloutRecheck());
+          // a failure, until a new version is asked for or the failed pods are replaced). Often:
+          // a swap takes well under a second, and a reconcile that changes nothing writes nothing.
+          retry = shorter(retry, shorter(settings.rolloutRecheck(), HOT_SWAP_RECHECK));
         }
       }
       if (bus instanceof Checked checked && checked.allExist()) {
