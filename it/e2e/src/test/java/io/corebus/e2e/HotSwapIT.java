@@ -54,8 +54,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Hot swap on the local cluster with the real operator and runtimes: the shop runs with payment
- * as a HotSwap Plugin, orders flow (order calls payment over the bus), and a new payment jar is
+ * Hot swap on the local cluster with the real operator and runtimes: the shop runs with payment as
+ * a HotSwap Plugin, orders flow (order calls payment over the bus), and a new payment jar is
  * swapped into the running pods with no failed order and no new pod. Then the same kind of change
  * is rolled out as Rolling, and both durations (spec change to the Plugin's status saying every
  * Ready pod runs the new version) are printed as the hot-swap benchmark of docs/benchmarks.md.
@@ -95,8 +95,7 @@ class HotSwapIT {
     try (Stream<Path> files = Files.list(PLUGINS)) {
       for (Path yaml : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
         Plugin plugin =
-            LocalJar.resolve(
-                    Serialization.unmarshal(Files.readString(yaml), Plugin.class), PLUGINS)
+            LocalJar.resolve(Serialization.unmarshal(Files.readString(yaml), Plugin.class), PLUGINS)
                 .plugin();
         if (plugin.getMetadata().getName().equals("payment")) {
           // Two fixed replicas: the benchmark compares rollouts, not autoscaling.
@@ -143,7 +142,7 @@ class HotSwapIT {
     }
     assertThat(podNames("payment")).as("no pod recreated").isEqualTo(podsBefore);
     for (String pod : podsBefore) {
-      assertThat(cluster.logs(pod)).contains("hot swap of payment to");
+      assertThat(cluster.cluster().logs(pod)).contains("hot swap of payment to");
     }
   }
 
@@ -311,8 +310,14 @@ class HotSwapIT {
   }
 
   static Set<String> podNames(String plugin) {
-    return cluster.client().pods().inNamespace(cluster.namespace())
-        .withLabel("corebus.io/plugin", plugin).list().getItems().stream()
+    return cluster
+        .client()
+        .pods()
+        .inNamespace(cluster.namespace())
+        .withLabel("corebus.io/plugin", plugin)
+        .list()
+        .getItems()
+        .stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .map(p -> p.getMetadata().getName())
         .collect(Collectors.toSet());
@@ -346,8 +351,14 @@ class HotSwapIT {
   }
 
   static List<String> readyPodIps(String plugin) {
-    return cluster.client().pods().inNamespace(cluster.namespace())
-        .withLabel("corebus.io/plugin", plugin).list().getItems().stream()
+    return cluster
+        .client()
+        .pods()
+        .inNamespace(cluster.namespace())
+        .withLabel("corebus.io/plugin", plugin)
+        .list()
+        .getItems()
+        .stream()
         .filter(HotSwapIT::podReady)
         .map(p -> p.getStatus().getPodIP())
         .toList();

@@ -41,8 +41,22 @@ class HotSwapProgressTest {
 
   static TelemetryReport report(Pod pod, String version, String sha, String error) {
     return new TelemetryReport(
-        "ns", "pay", version, "r", pod.getMetadata().getName(), 1, 1000, 0, 0, 0, 0, 0, 0,
-        new long[TelemetryReport.LATENCY_BUCKETS_MILLIS.length + 1], sha, error);
+        "ns",
+        "pay",
+        version,
+        "r",
+        pod.getMetadata().getName(),
+        1,
+        1000,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        new long[TelemetryReport.LATENCY_BUCKETS_MILLIS.length + 1],
+        sha,
+        error);
   }
 
   @Test

@@ -286,6 +286,26 @@ public class PluginHost {
     return version;
   }
 
+  /**
+   * Runs a callback of the plug-in's outgoing calls with the current version's class loader as the
+   * context class loader (the first version's while it starts).
+   */
+  private void callback(Runnable task) {
+    LoadedPlugin version = current;
+    ClassLoader loader = version != null ? version.loader : discovered.loader();
+    callbacks.execute(
+        () -> {
+          Thread t = Thread.currentThread();
+          ClassLoader previous = t.getContextClassLoader();
+          t.setContextClassLoader(loader);
+          try {
+            task.run();
+          } finally {
+            t.setContextClassLoader(previous);
+          }
+        });
+  }
+
   /** Hands a record to the current version, counted in so that a swap waits for it. */
   private CompletableFuture<?> dispatch(Function<LoadedPlugin, CompletableFuture<?>> handler) {
     while (true) {
@@ -301,7 +321,6 @@ public class PluginHost {
     phase = Phase.STARTING;
     RuntimeConfig.Bus bus = config.bus();
     topics = BusTopics.forNamespace(bus.topicPrefix(), config.namespace());
-    PluginClassLoader loader = discovered.loader();
     String bootstrap = config.kafkaBootstrap();
     String clientId = "corebus-" + identity.plugin() + "-" + identity.instance();
 
@@ -314,7 +333,7 @@ public class PluginHost {
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
             threads("corebus-worker", null));
-    callbacks = Executors.newCachedThreadPool(threads("corebus-callback", loader));
+    callbacks = Executors.newCachedThreadPool(threads("corebus-callback", null));
 
     admin = Admin.create(KafkaSettings.admin(bootstrap, clientId + "-admin"));
     producer = new KafkaProducer<>(KafkaSettings.producer(bootstrap, clientId, bus.lingerMs()));
@@ -348,7 +367,7 @@ public class PluginHost {
             bus.defaultDeadline(),
             bus.maxAttempts(),
             scheduler,
-            callbacks,
+            this::callback,
             busMetrics);
     try {
       allowedCallers = AllowedCallers.parse(config.allowedCallers().orElse(""));
