@@ -81,6 +81,7 @@ class HotSwapIT {
   static ManagedChannel orderChannel;
   static long hotSwapMillis;
   static int hotSwapFailures;
+  static final List<String> swapLines = new CopyOnWriteArrayList<>();
 
   @AfterAll
   static void closeChannel() {
@@ -142,7 +143,11 @@ class HotSwapIT {
     }
     assertThat(podNames("payment")).as("no pod recreated").isEqualTo(podsBefore);
     for (String pod : podsBefore) {
-      assertThat(cluster.cluster().logs(pod)).contains("hot swap of payment to");
+      String log = cluster.cluster().logs(pod);
+      assertThat(log).contains("hot swap of payment to");
+      log.lines()
+          .filter(l -> l.contains("hot swap of payment to"))
+          .forEach(l -> swapLines.add(pod + ": " + l.substring(l.indexOf("hot swap"))));
     }
   }
 
@@ -176,6 +181,7 @@ class HotSwapIT {
         rollingFailures.size(),
         rollingFailures.isEmpty() ? "" : ": " + rollingFailures.get(0),
         hotSwapMillis == 0 ? 0.0 : (double) rollingMillis / hotSwapMillis);
+    swapLines.forEach(l -> System.out.println("[HotSwapBenchmark] in the runtime, " + l));
     assertThat(rollingMillis).isPositive();
   }
 
