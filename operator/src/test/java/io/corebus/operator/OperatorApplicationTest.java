@@ -129,6 +129,12 @@ class OperatorApplicationTest {
         .body(containsString("corebus_plugins{ready=\"true\"} 1.0"))
         .body(containsString("corebus_kafka_up 0.0"))
         .body(containsString("corebus_kafka_admin_errors_total{operation="))
+        .body(
+            containsString(
+                "corebus_plugin_replicas_desired{namespace=\"app\",plugin=\"greeter\"} 1.0"))
+        .body(
+            containsString(
+                "corebus_plugin_replicas_ready{namespace=\"app\",plugin=\"greeter\"} 1.0"))
         .body(containsString("operator_sdk_"));
   }
 }

@@ -26,9 +26,9 @@ import java.util.Locale;
  *   <li>No scale-in on figures that cannot be trusted: when Ready pods send no telemetry, when it
  *       is stale, when some Ready pods are missing from it, or when the lag is unknown in a lag
  *       mode. The Autoscaling condition is False and says why; scale-up still happens.
- *   <li>Scale to zero when min is 0 and the plug-in is idle (no request in the window, none
- *       waiting, none in flight), after the stabilization window; back from zero as soon as a
- *       request waits on its topic.
+ *   <li>Scale to zero when min is 0 and the plug-in is idle (no request or event handled in the
+ *       window, none waiting on its request or event topics, none in flight), after the
+ *       stabilization window; back from zero as soon as a request waits on its topic.
  * </ul>
  */
 public final class Autoscaler {
@@ -127,11 +127,14 @@ public final class Autoscaler {
       }
     }
     long inFlight = trusted && stats != null ? stats.total().inFlight() : 0;
+    long events = trusted && stats != null ? stats.total().events() : 0;
     int raw = Math.max(byQps, byLag);
     if (raw < 0) {
       raw = current; // nothing known: hold
-    } else if (raw == 0 && (lag > 0 || inFlight > 0 || (stats != null && qps > 0))) {
-      raw = 1; // work waits or runs: at least one consumer (this is the scale from zero)
+    } else if (raw == 0 && (lag > 0 || inFlight > 0 || events > 0 || qps > 0)) {
+      // Work waits, runs or ran in the window (events count too: a subscriber is not idle while
+      // it handles them): at least one consumer. This is also the scale from zero.
+      raw = 1;
     }
 
     int bounded = clamp(raw, min, max);

@@ -76,6 +76,7 @@ public final class PluginScaler {
   private final Clock clock;
   private final Map<String, ScaleHistory> histories = new ConcurrentHashMap<>();
   private final Map<String, Instant> figuresWritten = new ConcurrentHashMap<>();
+  private final Map<String, Instant> messageWritten = new ConcurrentHashMap<>();
 
   public PluginScaler(
       PluginTelemetry telemetry,
@@ -180,13 +181,47 @@ public final class PluginScaler {
     metrics.record(ns, name, desired, ready, lag, stats.orElse(null));
 
     Duration recheck = autoscaled ? syncPeriod : stats.isPresent() ? statusInterval : null;
-    return new Scaling(desired, decision.condition(), figures, lastScaleTime, recheck);
+    return new Scaling(
+        desired, condition(plugin, decision.condition(), now), figures, lastScaleTime, recheck);
+  }
+
+  /**
+   * The condition to write: a new status or reason at once, but a message that only restates moving
+   * figures (qps, the age of a report) at most once per status-interval, so an autoscaled Plugin's
+   * status is not rewritten on every evaluation.
+   */
+  private ScaleDecision.Verdict condition(
+      Plugin plugin, ScaleDecision.Verdict verdict, Instant now) {
+    if (verdict == null) {
+      return null;
+    }
+    io.corebus.crds.Condition before =
+        plugin.getStatus() == null
+            ? null
+            : plugin
+                .getStatus()
+                .condition(io.corebus.operator.status.PluginStatusAggregator.AUTOSCALING);
+    String status = verdict.ok() ? io.corebus.crds.Condition.TRUE : io.corebus.crds.Condition.FALSE;
+    if (before != null
+        && status.equals(before.getStatus())
+        && verdict.reason().equals(before.getReason())
+        && !verdict.message().equals(before.getMessage())) {
+      Instant written = messageWritten.get(key(plugin));
+      if (written != null && now.isBefore(written.plus(statusInterval))) {
+        return new ScaleDecision.Verdict(verdict.ok(), verdict.reason(), before.getMessage());
+      }
+    }
+    if (before == null || !verdict.message().equals(before.getMessage())) {
+      messageWritten.put(key(plugin), now);
+    }
+    return verdict;
   }
 
   /** Drops what is kept about a deleted Plugin. */
   public void forget(Plugin plugin) {
     histories.remove(key(plugin));
     figuresWritten.remove(key(plugin));
+    messageWritten.remove(key(plugin));
     metrics.forget(plugin.getMetadata().getNamespace(), plugin.getMetadata().getName());
     telemetry.forget(plugin.getMetadata().getNamespace(), plugin.getMetadata().getName());
   }

@@ -23,8 +23,9 @@ import org.jboss.logging.Logger;
 
 /**
  * {@link RequestBacklog} with the Kafka Admin client: end offsets of the request topics minus the
- * committed offsets of the plug-in's request group (the earliest offset where the group has none),
- * four Admin requests per call.
+ * committed offsets of the plug-in's request group, plus the same for the event topics it
+ * subscribes to and its event group (the earliest offset where a group has none, where a new group
+ * starts); four Admin requests per kind of topic.
  */
 public final class KafkaRequestBacklog implements RequestBacklog {
   private static final Logger LOG = Logger.getLogger(KafkaRequestBacklog.class);
@@ -37,16 +38,41 @@ public final class KafkaRequestBacklog implements RequestBacklog {
 
   @Override
   public Optional<Backlog> of(Plugin plugin) {
-    List<String> topics = requestTopics(plugin);
-    if (topics.isEmpty()) {
+    List<String> requests = requestTopics(plugin);
+    List<String> events = eventTopics(plugin);
+    if (requests.isEmpty() && events.isEmpty()) {
       return Optional.of(new Backlog(0, 0));
     }
+    BusTopics names = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
+    String name = plugin.getMetadata().getName();
     try {
-      return bus.call("request-backlog", admin -> Optional.of(measure(admin, plugin, topics)));
+      return bus.call(
+          "request-backlog",
+          admin -> {
+            Waiting r = measure(admin, requests, names.requestGroup(name));
+            Waiting e = measure(admin, events, names.eventGroup(name));
+            return Optional.of(new Backlog(r.records() + e.records(), r.partitions()));
+          });
     } catch (KafkaUnavailableException | IllegalStateException e) {
-      LOG.debugf("%s: request backlog unknown: %s", plugin.getMetadata().getName(), e.getMessage());
+      LOG.debugf("%s: request backlog unknown: %s", name, e.getMessage());
       return Optional.empty();
     }
+  }
+
+  /** Records past a group's committed offsets, and the partitions of the largest topic. */
+  private record Waiting(long records, int partitions) {}
+
+  static List<String> eventTopics(Plugin plugin) {
+    if (plugin.getSpec() == null || plugin.getSpec().getSubscribes() == null) {
+      return List.of();
+    }
+    BusTopics names = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
+    return plugin.getSpec().getSubscribes().stream()
+        .filter(Objects::nonNull)
+        .map(names::events)
+        .distinct()
+        .sorted()
+        .toList();
   }
 
   static List<String> requestTopics(Plugin plugin) {
@@ -64,14 +90,17 @@ public final class KafkaRequestBacklog implements RequestBacklog {
         .toList();
   }
 
-  private Backlog measure(Admin admin, Plugin plugin, List<String> topics)
+  private Waiting measure(Admin admin, List<String> topics, String group)
       throws ExecutionException, InterruptedException {
+    if (topics.isEmpty()) {
+      return new Waiting(0, 0);
+    }
     Map<String, TopicDescription> described;
     try {
       described = bus.await(admin.describeTopics(topics).allTopicNames());
     } catch (ExecutionException e) {
       if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-        throw new IllegalStateException("request topics not created yet");
+        throw new IllegalStateException("topics not created yet");
       }
       throw e;
     }
@@ -86,9 +115,6 @@ public final class KafkaRequestBacklog implements RequestBacklog {
         earliest.put(tp, OffsetSpec.earliest());
       }
     }
-    String group =
-        BusTopics.forNamespace(plugin.getMetadata().getNamespace())
-            .requestGroup(plugin.getMetadata().getName());
     Map<TopicPartition, OffsetAndMetadata> committed;
     try {
       committed = bus.await(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
@@ -109,6 +135,6 @@ public final class KafkaRequestBacklog implements RequestBacklog {
       long position = c == null ? start : Math.max(start, c.offset());
       waiting += Math.max(0, end - position);
     }
-    return new Backlog(waiting, partitions);
+    return new Waiting(waiting, partitions);
   }
 }

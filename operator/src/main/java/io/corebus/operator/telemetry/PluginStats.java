@@ -50,6 +50,7 @@ public record PluginStats(
    * @param errors of those, failed ones
    * @param samples reports in the window
    * @param instances fresh instances
+   * @param events events handled in the window
    */
   public record Figures(
       double qps,
@@ -60,11 +61,12 @@ public record PluginStats(
       long requests,
       long errors,
       int samples,
-      int instances) {
+      int instances,
+      long events) {
 
     /** Nothing was handled in the window and nothing waits or runs. */
     public boolean idle() {
-      return requests == 0 && lag <= 0 && inFlight == 0;
+      return requests == 0 && events == 0 && lag <= 0 && inFlight == 0;
     }
   }
 

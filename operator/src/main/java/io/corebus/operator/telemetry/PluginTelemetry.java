@@ -191,12 +191,15 @@ public final class PluginTelemetry {
     return out;
   }
 
-  /** Every plug-in with telemetry, as namespace and name pairs. */
-  public synchronized List<String[]> plugins() {
-    List<String[]> out = new ArrayList<>();
+  /** A plug-in by namespace and name. */
+  public record PluginKey(String namespace, String plugin) {}
+
+  /** Every plug-in with telemetry. */
+  public synchronized List<PluginKey> plugins() {
+    List<PluginKey> out = new ArrayList<>();
     for (String k : byPlugin.keySet()) {
       int slash = k.indexOf('/');
-      out.add(new String[] {k.substring(0, slash), k.substring(slash + 1)});
+      out.add(new PluginKey(k.substring(0, slash), k.substring(slash + 1)));
     }
     return out;
   }
@@ -209,6 +212,7 @@ public final class PluginTelemetry {
   private Figures figures(Collection<Series> group, long now) {
     long requests = 0;
     long errors = 0;
+    long events = 0;
     int samples = 0;
     long span = 0;
     long lag = 0;
@@ -221,6 +225,7 @@ public final class PluginTelemetry {
       for (TelemetryReport r : s.reports) {
         requests += r.requests();
         errors += r.errors();
+        events += r.events();
         samples++;
         covered += Math.max(0, r.windowMillis());
         long[] counts = r.latencyCounts();
@@ -243,7 +248,16 @@ public final class PluginTelemetry {
     double errorRate = requests == 0 ? 0 : (double) errors / requests;
     OptionalDouble p99 = TelemetryReport.quantileMillis(latency, 0.99);
     return new Figures(
-        qps, errorRate, p99, lagKnown ? lag : -1, inFlight, requests, errors, samples, fresh);
+        qps,
+        errorRate,
+        p99,
+        lagKnown ? lag : -1,
+        inFlight,
+        requests,
+        errors,
+        samples,
+        fresh,
+        events);
   }
 
   private boolean fresh(Series s, long now) {

@@ -37,6 +37,7 @@ class AutoscalerTest {
     double qps;
     long runtimeLag;
     long inFlight;
+    long events;
     boolean telemetry = true;
     Duration reportAge = Duration.ofSeconds(1);
     OptionalLong waiting = OptionalLong.of(0);
@@ -70,7 +71,8 @@ class AutoscalerTest {
                 (long) (qps * 30),
                 0,
                 30,
-                reporting);
+                reporting,
+                events);
         stats =
             Optional.of(
                 new PluginStats("shop", "payment", now, f, Map.of("1.0", f), instances, last));
@@ -384,6 +386,16 @@ class AutoscalerTest {
     s.stabilization = Duration.ZERO;
     s.qps = 0;
     s.inFlight = 1;
+    assertThat(s.decide().desired()).isEqualTo(1);
+  }
+
+  @Test
+  void aSubscriberHandlingEventsIsNotIdle() {
+    Scene s = new Scene();
+    s.min = 0;
+    s.stabilization = Duration.ZERO;
+    s.qps = 0;
+    s.events = 40;
     assertThat(s.decide().desired()).isEqualTo(1);
   }
 

@@ -86,6 +86,20 @@ class PluginScalerTest {
     return pods;
   }
 
+  @Test
+  void aConditionMessageThatOnlyRestatesMovingFiguresIsRewrittenAtMostOncePerInterval() {
+    Plugin p = plugin(AutoscalingMode.Qps, 1, 10);
+    load(2, 100, 30);
+    String first = reconcile(p, 2).condition().message();
+    assertThat(first).contains("200.0 qps");
+
+    load(2, 90, 5); // same reason (WithinTarget, 2 pods), other figures, 5 s later
+    assertThat(reconcile(p, 2).condition().message()).isEqualTo(first);
+
+    load(2, 90, 10);
+    assertThat(reconcile(p, 2).condition().message()).isNotEqualTo(first);
+  }
+
   /** Evaluates and stores the outcome in status, as the reconciler does. */
   PluginScaler.Scaling reconcile(Plugin p, int pods) {
     PluginScaler.Scaling s = scaler.evaluate(p, ReplicaCount.of(p.getSpec()), ready(pods));
@@ -96,6 +110,16 @@ class PluginScalerTest {
     status.setP99LatencyMs(s.figures().p99LatencyMs());
     status.setErrorRate(s.figures().errorRate());
     status.setLastScaleTime(s.lastScaleTime());
+    status.setConditions(
+        s.condition() == null
+            ? new ArrayList<>()
+            : new ArrayList<>(
+                List.of(
+                    new io.corebus.crds.Condition(
+                        "Autoscaling",
+                        s.condition().ok() ? "True" : "False",
+                        s.condition().reason(),
+                        s.condition().message()))));
     p.setStatus(status);
     return s;
   }
