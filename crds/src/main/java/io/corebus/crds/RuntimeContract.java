@@ -24,6 +24,12 @@ public final class RuntimeContract {
   /** Comma-separated full names of the gRPC services the plug-in provides. */
   public static final String ENV_PROVIDES = "COREBUS_PROVIDES";
 
+  /**
+   * {@code true} for Plugins with rollout strategy HotSwap: the runtime follows the namespace's
+   * control topic and swaps its jar in place when the operator asks for another one.
+   */
+  public static final String ENV_HOT_SWAP = "COREBUS_HOT_SWAP";
+
   /** Comma-separated event types the plug-in subscribes to. */
   public static final String ENV_SUBSCRIBES = "COREBUS_SUBSCRIBES";
 

@@ -73,6 +73,24 @@ public class BusProducer {
     }
   }
 
+  /** The control-topic publisher (hot swap), with its own producer. */
+  @Produces
+  @Singleton
+  @DefaultBean
+  PluginControl control(CorebusConfig config, KafkaAvailability availability) {
+    if (config.kafka().bootstrapServers().filter(s -> !s.isBlank()).isEmpty()) {
+      return PluginControl.NONE;
+    }
+    KafkaConnection connection = KafkaConnection.from(config.kafka());
+    return new ControlTopicPublisher(new KafkaRouteLog(() -> connection, availability));
+  }
+
+  void close(@Disposes PluginControl control) throws Exception {
+    if (control instanceof ControlTopicPublisher publisher) {
+      publisher.close();
+    }
+  }
+
   private ScheduledExecutorService prober;
 
   /**

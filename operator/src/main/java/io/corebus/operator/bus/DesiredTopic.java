@@ -25,7 +25,9 @@ public record DesiredTopic(
     /** The namespace's telemetry. */
     TELEMETRY,
     /** The namespace's route table (compacted). */
-    ROUTES
+    ROUTES,
+    /** The namespace's control commands (compacted; hot swap). */
+    CONTROL
   }
 
   public DesiredTopic {

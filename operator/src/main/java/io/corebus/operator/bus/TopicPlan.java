@@ -31,7 +31,8 @@ import org.apache.kafka.common.config.TopicConfig;
  *       minimum and &ge; replicas.max of every subscriber in the namespace (each subscriber's
  *       replicas share the partitions);
  *   <li>the namespace's telemetry topic (short retention) and routes topic (compacted, one
- *       partition so the table has one order).
+ *       partition so the table has one order);
+ *   <li>for a HotSwap Plugin, the namespace's control topic (compacted, one partition).
  * </ul>
  */
 public final class TopicPlan {
@@ -114,6 +115,17 @@ public final class TopicPlan {
             RouteTableWriter.PARTITIONS,
             rf,
             routesConfigs(isr)));
+    if (PluginRevision.hotSwaps(spec)) {
+      // Compacted like the route table: the last record of a plug-in is its command.
+      put(
+          out,
+          new DesiredTopic(
+              topics.control(),
+              DesiredTopic.Kind.CONTROL,
+              RouteTableWriter.PARTITIONS,
+              rf,
+              routesConfigs(isr)));
+    }
     return List.copyOf(out.values());
   }
 
@@ -163,6 +175,7 @@ public final class TopicPlan {
     if (others.isEmpty()) {
       other.add(topics.telemetry());
       other.add(topics.routes());
+      other.add(topics.control()); // only deleted if it exists (some Plugin used hot swap)
     }
     return new Leftovers(List.copyOf(requests), List.copyOf(other));
   }

@@ -263,6 +263,8 @@ public final class PluginPods {
       env.add(value(RuntimeContract.ENV_JAR_URL, spec.getArtifact().getJar().getUrl()));
       env.add(value(RuntimeContract.ENV_JAR_SHA256, spec.getArtifact().getJar().getSha256()));
     }
+    // true: the jar above is only what the pod starts with; the control topic says what it runs.
+    env.add(value(RuntimeContract.ENV_HOT_SWAP, Boolean.toString(PluginRevision.hotSwaps(spec))));
     env.add(
         value(
             RuntimeContract.ENV_PROVIDES,

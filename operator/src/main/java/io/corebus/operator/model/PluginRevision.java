@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corebus.crds.PluginSpec;
+import io.corebus.crds.RolloutStrategy;
 import io.corebus.operator.config.OperatorSettings;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,6 +20,11 @@ import java.util.TreeMap;
  * label differs from the current one are rolled. spec.config is left out on purpose: it reaches
  * running pods through the mounted ConfigMap, so a config change must not restart anything. So are
  * replicas, autoscaling and rollout, which change how many pods run, not what they run.
+ *
+ * <p>A HotSwap Plugin ({@link #hotSwaps}) leaves out spec.version and spec.artifact too: its
+ * running pods load a new jar in place when the operator asks them on the control topic, so a
+ * version change must not roll them. Everything else still does, and switching the strategy to or
+ * from HotSwap rolls once (the pods learn whether to follow the control topic from their env).
  */
 public final class PluginRevision {
   private PluginRevision() {}
@@ -39,8 +45,12 @@ public final class PluginRevision {
   public static String of(PluginSpec spec, OperatorSettings settings) {
     ObjectNode in = MAPPER.createObjectNode();
     in.put("templateGeneration", TEMPLATE_GENERATION);
-    in.put("version", spec.getVersion());
-    in.set("artifact", MAPPER.valueToTree(spec.getArtifact()));
+    if (hotSwaps(spec)) {
+      in.put("hotSwap", true);
+    } else {
+      in.put("version", spec.getVersion());
+      in.set("artifact", MAPPER.valueToTree(spec.getArtifact()));
+    }
     in.set("provides", MAPPER.valueToTree(spec.getProvides()));
     in.set("subscribes", MAPPER.valueToTree(spec.getSubscribes()));
     in.set("publishes", MAPPER.valueToTree(spec.getPublishes()));
@@ -55,6 +65,14 @@ public final class PluginRevision {
     in.put("kafkaBootstrap", settings.kafkaBootstrap().orElse(""));
     in.put("terminationGracePeriodSeconds", settings.terminationGracePeriodSeconds());
     return hash(canonical(in).toString());
+  }
+
+  /** Whether versions of this Plugin are swapped in place: strategy HotSwap and a jar artifact. */
+  public static boolean hotSwaps(PluginSpec spec) {
+    return spec.getRollout() != null
+        && spec.getRollout().getStrategy() == RolloutStrategy.HotSwap
+        && spec.getArtifact() != null
+        && spec.getArtifact().getJar() != null;
   }
 
   /** Same JSON with object keys sorted, so field order never changes the hash. */

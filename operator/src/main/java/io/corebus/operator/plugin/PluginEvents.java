@@ -25,6 +25,9 @@ public final class PluginEvents {
   public static final String POD_FAILED = "PodFailed";
   public static final String ROLLOUT_STARTED = "RolloutStarted";
   public static final String ROLLOUT_FINISHED = "RolloutFinished";
+  public static final String HOT_SWAP_REQUESTED = "HotSwapRequested";
+  public static final String HOT_SWAP_FINISHED = "HotSwapFinished";
+  public static final String HOT_SWAP_FAILED = "HotSwapFailed";
   public static final String VALIDATION_FAILED = "ValidationFailed";
   public static final String RECONCILE_FAILED = "ReconcileFailed";
   public static final String TOPICS_CREATED = "TopicsCreated";

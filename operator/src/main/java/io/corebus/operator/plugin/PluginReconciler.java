@@ -1,7 +1,9 @@
 package io.corebus.operator.plugin;
 
 import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.DesiredArtifact;
 import io.corebus.bus.protocol.ServiceRoute;
+import io.corebus.bus.protocol.VersionRoute;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
@@ -10,6 +12,7 @@ import io.corebus.crds.RolloutStrategy;
 import io.corebus.operator.autoscaling.PluginScaler;
 import io.corebus.operator.autoscaling.PluginScaler.Scaling;
 import io.corebus.operator.bus.DesiredRoutes;
+import io.corebus.operator.bus.PluginControl;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.bus.PluginTopics.Checked;
@@ -21,6 +24,7 @@ import io.corebus.operator.bus.PluginTopics.TopicProblem;
 import io.corebus.operator.bus.PluginTopics.Unavailable;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.metrics.PluginCensus;
+import io.corebus.operator.model.HotSwapProgress;
 import io.corebus.operator.model.PluginNames;
 import io.corebus.operator.model.PluginPods;
 import io.corebus.operator.model.PluginRevision;
@@ -121,6 +125,9 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   /** While a deleted Plugin's pods are terminating, look again at least this often. */
   static final Duration CLEANUP_RECHECK = Duration.ofSeconds(5);
 
+  /** While a hot swap is not complete, look at the pods' telemetry at least this often. */
+  static final Duration HOT_SWAP_RECHECK = Duration.ofSeconds(2);
+
   private final OperatorSettings settings;
   private final PluginCensus census;
   private final PluginTopics topics;
@@ -129,6 +136,10 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   private final PodExpectations expectations;
   private final PluginEvents events;
   private final PluginScaler scaler;
+  private final PluginControl control;
+
+  /** What {@link PluginControl#publish} last accepted, per HotSwap Plugin. */
+  private final Map<String, DesiredArtifact> publishedControl = new ConcurrentHashMap<>();
 
   /** What {@link PluginRoutes#publish} last accepted, per Plugin: only changes are handed over. */
   private final Map<String, List<ServiceRoute>> publishedRoutes = new ConcurrentHashMap<>();
@@ -142,8 +153,18 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       PluginCensus census,
       PluginTopics topics,
       PluginRoutes routes,
+      PluginScaler scaler,
+      PluginControl control) {
+    this(settings, census, topics, routes, scaler, control, Clock.systemUTC());
+  }
+
+  public PluginReconciler(
+      OperatorSettings settings,
+      PluginCensus census,
+      PluginTopics topics,
+      PluginRoutes routes,
       PluginScaler scaler) {
-    this(settings, census, topics, routes, scaler, Clock.systemUTC());
+    this(settings, census, topics, routes, scaler, PluginControl.NONE, Clock.systemUTC());
   }
 
   /** Without telemetry: autoscaled Plugins hold their count and say why. */
@@ -168,7 +189,19 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       PluginRoutes routes,
       PluginScaler scaler,
       Clock clock) {
+    this(settings, census, topics, routes, scaler, PluginControl.NONE, clock);
+  }
+
+  public PluginReconciler(
+      OperatorSettings settings,
+      PluginCensus census,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginScaler scaler,
+      PluginControl control,
+      Clock clock) {
     this.scaler = scaler;
+    this.control = control;
     this.settings = settings;
     this.census = census;
     this.topics = topics;
@@ -250,6 +283,8 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     BusProblem busProblem = null;
     Duration retry = null;
     Scaling scaling = null;
+    boolean hotSwaps = PluginRevision.hotSwaps(spec);
+    HotSwapProgress hotSwap = null;
     if (validation.valid()) {
       // The autoscaler (or replicas.desired) decides the count; see PluginScaler.
       scaling = scaler.evaluate(plugin, count, pods);
@@ -278,10 +313,35 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
           context.getSecondaryResource(Service.class),
           context.getSecondaryResource(PodDisruptionBudget.class),
           count.wantsDisruptionBudget());
+      if (hotSwaps && bus instanceof Checked checked && checked.allExist()) {
+        // Before any pod is created: a new pod reads the control topic up to its end at start.
+        String failure = publishControl(plugin, client);
+        if (failure != null && busProblem == null) {
+          busProblem = new BusProblem(PluginStatusAggregator.CONTROL_NOT_PUBLISHED, failure);
+          retry = shorter(retry, CLEANUP_RECHECK);
+        }
+      }
       plan = PodSetPlanner.plan(pods, count.desired(), revision);
       pods = execute(plugin, revision, count, pods, plan, client);
+      if (hotSwaps) {
+        hotSwap =
+            HotSwapProgress.of(
+                plugin,
+                revision,
+                pods,
+                scaler
+                    .telemetry()
+                    .latestReports(
+                        plugin.getMetadata().getNamespace(), plugin.getMetadata().getName()));
+        if (!hotSwap.complete()) {
+          // Telemetry does not wake the reconciler up: look again until every pod runs it (after
+          // a failure, until a new version is asked for or the failed pods are replaced). Often:
+          // a swap takes well under a second, and a reconcile that changes nothing writes nothing.
+          retry = shorter(retry, shorter(settings.rolloutRecheck(), HOT_SWAP_RECHECK));
+        }
+      }
       if (bus instanceof Checked checked && checked.allExist()) {
-        String failure = publishRoutes(plugin, revision, pods, count.min() == 0);
+        String failure = publishRoutes(plugin, revision, pods, count.min() == 0, hotSwap);
         if (failure != null && busProblem == null) {
           busProblem = new BusProblem(PluginStatusAggregator.ROUTES_NOT_PUBLISHED, failure);
           retry = shorter(retry, CLEANUP_RECHECK);
@@ -297,6 +357,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
             .note(strategyNote(spec))
             .bus(busProblem)
             .autoscaling(scaling)
+            .hotSwap(hotSwap)
             .observe(validation, count, revision, pods, plan)
             .build();
     recordTransitions(plugin, next, validation, client);
@@ -381,10 +442,17 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
 
   /** Hands changed routes to the route table; returns why that failed, or null. */
   private String publishRoutes(
-      Plugin plugin, String revision, List<Pod> pods, boolean parkOnTopic) {
+      Plugin plugin,
+      String revision,
+      List<Pod> pods,
+      boolean parkOnTopic,
+      HotSwapProgress hotSwap) {
     String key = key(plugin);
     try {
       List<ServiceRoute> desired = DesiredRoutes.of(plugin, revision, pods, parkOnTopic);
+      if (hotSwap != null) {
+        desired = withVersion(desired, revision, hotSwap.servingVersion());
+      }
       if (desired.equals(publishedRoutes.get(key))) {
         return null;
       }
@@ -395,6 +463,68 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       LOG.warnf(e, "%s: publishing routes failed", key);
       return "routes not published: " + (e.getMessage() == null ? e.toString() : e.getMessage());
     }
+  }
+
+  /**
+   * Routes whose current-revision versions carry {@code version}: after a hot swap the pods of a
+   * revision run another version than their labels say, and callers see it once all of them do.
+   */
+  private static List<ServiceRoute> withVersion(
+      List<ServiceRoute> routes, String revision, String version) {
+    List<ServiceRoute> out = new ArrayList<>();
+    for (ServiceRoute r : routes) {
+      List<VersionRoute> versions = new ArrayList<>();
+      for (VersionRoute v : r.versions()) {
+        versions.add(
+            revision.equals(v.revision())
+                ? new VersionRoute(
+                    v.plugin(),
+                    version,
+                    v.revision(),
+                    v.weight(),
+                    v.topic(),
+                    v.endpoints(),
+                    v.ready())
+                : v);
+      }
+      out.add(new ServiceRoute(r.service(), r.transport(), r.allowedCallers(), versions));
+    }
+    return out;
+  }
+
+  /**
+   * Hands a HotSwap Plugin's desired jar to its runtimes when it changed; returns why that failed,
+   * or null.
+   */
+  private String publishControl(Plugin plugin, KubernetesClient client) {
+    String key = key(plugin);
+    DesiredArtifact desired = HotSwapProgress.desired(plugin);
+    DesiredArtifact before = publishedControl.get(key);
+    if (desired.sameArtifact(before)) {
+      return null;
+    }
+    try {
+      control.publish(plugin.getMetadata().getNamespace(), desired);
+    } catch (RuntimeException e) {
+      LOG.warnf(e, "%s: publishing the control record failed", key);
+      return "hot swap to version "
+          + desired.version()
+          + " not requested: "
+          + (e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+    publishedControl.put(key, desired);
+    events.normal(
+        client,
+        plugin,
+        PluginEvents.HOT_SWAP_REQUESTED,
+        "Asked the running pods to load version "
+            + desired.version()
+            + " in place ("
+            + desired.jarUrl()
+            + ", generation "
+            + desired.generation()
+            + ")");
+    return null;
   }
 
   private static InformerEventSource<Plugin, Plugin> peers(Context<Plugin> context) {
@@ -502,6 +632,16 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
           PluginEvents.ROLLOUT_FINISHED,
           "Rollout finished: " + progressing.getMessage());
     }
+    if (progressingBefore != null
+        && (PluginStatusAggregator.HOT_SWAP.equals(progressingBefore.getReason())
+            || PluginStatusAggregator.HOT_SWAP_FAILED.equals(progressingBefore.getReason()))
+        && PluginStatusAggregator.COMPLETE.equals(progressing.getReason())) {
+      events.normal(
+          client,
+          plugin,
+          PluginEvents.HOT_SWAP_FINISHED,
+          "Hot swap finished: every Ready pod runs version " + plugin.getSpec().getVersion());
+    }
     Condition degradedBefore = before == null ? null : before.condition(Condition.DEGRADED);
     Condition degraded = next.condition(Condition.DEGRADED);
     String reasonBefore = degradedBefore == null ? null : degradedBefore.getReason();
@@ -512,6 +652,8 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       } else if (PluginStatusAggregator.TOPIC_CONFLICT.equals(reason)
           || PluginStatusAggregator.TOPICS_NOT_CREATED.equals(reason)) {
         events.warning(client, plugin, PluginEvents.TOPIC_PROBLEM, degraded.getMessage());
+      } else if (PluginStatusAggregator.HOT_SWAP_FAILED.equals(reason)) {
+        events.warning(client, plugin, PluginEvents.HOT_SWAP_FAILED, degraded.getMessage());
       } else if (PluginStatusAggregator.ROUTES_NOT_PUBLISHED.equals(reason)) {
         events.warning(client, plugin, PluginEvents.ROUTES_NOT_PUBLISHED, degraded.getMessage());
       }
@@ -536,9 +678,9 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         spec.getRollout() == null || spec.getRollout().getStrategy() == null
             ? RolloutStrategy.Rolling
             : spec.getRollout().getStrategy();
-    // Canary and HotSwap need the bus's weighted routing and the runtime's in-place reload,
-    // which come later; until then a new version is rolled out as Rolling.
-    return strategy == RolloutStrategy.Rolling
+    // Canary needs the bus's weighted routing with analysis, which comes later; until then a new
+    // version is rolled out as Rolling.
+    return strategy != RolloutStrategy.Canary
         ? null
         : "rollout strategy " + strategy + " is not implemented yet: versions roll as Rolling";
   }
@@ -601,6 +743,15 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(CLEANUP_RECHECK.toMillis());
     }
     publishedRoutes.remove(key);
+    if (publishedControl.containsKey(key)) {
+      // Best effort: a record left behind is overwritten before a Plugin of that name gets pods.
+      try {
+        control.withdraw(ns, plugin.getMetadata().getName());
+        publishedControl.remove(key);
+      } catch (RuntimeException e) {
+        LOG.warnf("%s: removing the control record failed (left for compaction): %s", key, e);
+      }
+    }
 
     // Read from the API server, not the cache: nothing may be left behind.
     List<Pod> pods =
@@ -667,6 +818,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     }
     releaseWaitReported.remove(key);
     scaler.forget(plugin);
+    publishedControl.remove(key);
     expectations.forget(key);
     census.forget(key);
     LOG.infof("%s: cleaned up", key);

@@ -5,6 +5,7 @@ import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginStatus;
 import io.corebus.crds.VersionStatus;
 import io.corebus.operator.autoscaling.PluginScaler;
+import io.corebus.operator.model.HotSwapProgress;
 import io.corebus.operator.model.PluginNames;
 import io.corebus.operator.model.PodSetPlan;
 import io.corebus.operator.model.PodState;
@@ -52,6 +53,9 @@ public final class PluginStatusAggregator {
   public static final String TOPIC_CONFLICT = "TopicConflict";
   public static final String TOPICS_NOT_CREATED = "TopicsNotCreated";
   public static final String ROUTES_NOT_PUBLISHED = "RoutesNotPublished";
+  public static final String HOT_SWAP = "HotSwap";
+  public static final String HOT_SWAP_FAILED = "HotSwapFailed";
+  public static final String CONTROL_NOT_PUBLISHED = "ControlNotPublished";
 
   /**
    * Something wrong with the plug-in's side of the bus (Kafka, its topics, its routes).
@@ -74,6 +78,7 @@ public final class PluginStatusAggregator {
   private int readyReplicas;
   private String updateRevision;
   private List<VersionStatus> versions = List.of();
+  private HotSwapProgress hotSwap;
   private BusProblem busProblem;
   private PluginScaler.Scaling scaling;
 
@@ -186,9 +191,18 @@ public final class PluginStatusAggregator {
               COMPLETE,
               desired + " pods at revision " + revision + " (version " + version + ")");
     }
+    if (hotSwap != null && plan.phase() == PodSetPlan.Phase.STABLE) {
+      if (hotSwap.failed()) {
+        set(Condition.PROGRESSING, false, HOT_SWAP_FAILED, hotSwap.describeFailures());
+      } else if (!hotSwap.complete()) {
+        set(Condition.PROGRESSING, true, HOT_SWAP, hotSwap.describe());
+      }
+    }
 
     if (busProblem != null) {
       set(Condition.DEGRADED, true, busProblem.reason(), busProblem.message());
+    } else if (hotSwap != null && hotSwap.failed()) {
+      set(Condition.DEGRADED, true, HOT_SWAP_FAILED, hotSwap.describeFailures());
     } else if (!validation.unresolvedRequires().isEmpty()) {
       set(
           Condition.DEGRADED,
@@ -211,6 +225,15 @@ public final class PluginStatusAggregator {
    */
   public PluginStatusAggregator autoscaling(PluginScaler.Scaling scaling) {
     this.scaling = scaling;
+    return this;
+  }
+
+  /**
+   * A HotSwap Plugin's swap state: Progressing (HotSwap, or HotSwapFailed), Degraded on failure,
+   * and the version shown for the current revision. Call before {@link #observe}.
+   */
+  public PluginStatusAggregator hotSwap(HotSwapProgress progress) {
+    this.hotSwap = progress;
     return this;
   }
 
@@ -241,6 +264,12 @@ public final class PluginStatusAggregator {
       out.add(
           new VersionStatus(
               PodState.version(revPods.get(0)), e.getKey(), revPods.size(), ready, 0));
+    }
+    if (hotSwap != null) {
+      // A hot swap changes what the pods of a revision run, not their labels.
+      out.stream()
+          .filter(v -> revision.equals(v.getRevision()))
+          .forEach(v -> v.setVersion(hotSwap.servingVersion()));
     }
     // Each version's share of calls is its share of Ready pods.
     List<Integer> weights =

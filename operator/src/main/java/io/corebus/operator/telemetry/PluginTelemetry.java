@@ -172,6 +172,25 @@ public final class PluginTelemetry {
             Instant.ofEpochMilli(last)));
   }
 
+  /**
+   * The last report of each fresh instance of a plug-in, by instance (pod) name: what each one runs
+   * now (version, jar SHA-256) and why its last hot swap failed, if it did.
+   */
+  public synchronized Map<String, TelemetryReport> latestReports(String namespace, String plugin) {
+    long now = clock.millis();
+    Map<String, Series> instances = byPlugin.get(key(namespace, plugin));
+    Map<String, TelemetryReport> out = new TreeMap<>();
+    if (instances != null) {
+      instances.forEach(
+          (instance, series) -> {
+            if (fresh(series, now) && series.last() != null) {
+              out.put(instance, series.last());
+            }
+          });
+    }
+    return out;
+  }
+
   /** A plug-in by namespace and name. */
   public record PluginKey(String namespace, String plugin) {}
 

@@ -44,6 +44,46 @@ class PluginRevisionTest {
         .isEqualTo(BASE);
   }
 
+  private static void hotSwap(Plugin p) {
+    io.corebus.crds.Rollout rollout = new io.corebus.crds.Rollout();
+    rollout.setStrategy(io.corebus.crds.RolloutStrategy.HotSwap);
+    p.getSpec().setRollout(rollout);
+  }
+
+  @Test
+  void aHotSwapPluginKeepsItsRevisionAcrossVersionsButNotAcrossOtherChanges() {
+    String hot = revisionAfter(PluginRevisionTest::hotSwap);
+    assertThat(hot).as("switching to HotSwap rolls once").isNotEqualTo(BASE);
+    assertThat(
+            revisionAfter(
+                p -> {
+                  hotSwap(p);
+                  p.getSpec().setVersion("2.0.0");
+                  p.getSpec().setArtifact(Artifact.ofJar("https://x/p-2.jar", "b".repeat(64)));
+                }))
+        .isEqualTo(hot);
+    assertThat(
+            revisionAfter(
+                p -> {
+                  hotSwap(p);
+                  p.getSpec().setEnv(List.of(new EnvVar("A", "1", null)));
+                }))
+        .isNotEqualTo(hot);
+    // An image cannot be swapped in place: its version still rolls.
+    assertThat(
+            revisionAfter(
+                p -> {
+                  hotSwap(p);
+                  p.getSpec().setArtifact(Artifact.ofImage("shop/payment:1"));
+                }))
+        .isNotEqualTo(
+            revisionAfter(
+                p -> {
+                  hotSwap(p);
+                  p.getSpec().setArtifact(Artifact.ofImage("shop/payment:2"));
+                }));
+  }
+
   @Test
   void everyPodTemplateInputChangesIt() {
     List<Consumer<Plugin>> changes =

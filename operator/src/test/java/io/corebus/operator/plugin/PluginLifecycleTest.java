@@ -206,9 +206,9 @@ class PluginLifecycleTest {
     assertThat(client.services().inNamespace(ns).withName("single").get()).isNotNull();
     assertThat(client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("single").get())
         .isNull();
-    // Accepted, but said to be rolled as Rolling for now.
+    // Accepted and implemented: no "rolled as Rolling" note.
     assertThat(condition(get("single"), Condition.READY).getMessage())
-        .contains("HotSwap is not implemented yet");
+        .doesNotContain("not implemented");
 
     client
         .resources(Plugin.class)

@@ -1,6 +1,7 @@
 package io.corebus.operator.testing;
 
 import io.corebus.operator.autoscaling.PluginScaler;
+import io.corebus.operator.bus.PluginControl;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.config.OperatorSettings;
@@ -32,7 +33,8 @@ public final class RunningOperator implements AutoCloseable {
       OperatorSettings settings,
       PluginTopics topics,
       PluginRoutes routes,
-      PluginScaler scaler) {
+      PluginScaler scaler,
+      PluginControl control) {
     client = cluster.newOperatorClient();
     Metrics counter =
         new Metrics() {
@@ -58,19 +60,20 @@ public final class RunningOperator implements AutoCloseable {
     operator.register(
         scaler == null
             ? new PluginReconciler(settings, census, topics, routes)
-            : new PluginReconciler(settings, census, topics, routes, scaler));
+            : new PluginReconciler(settings, census, topics, routes, scaler, control));
     operator.start();
   }
 
   /** The operator without Kafka: topics and routes are not handled. */
   public static RunningOperator start(MockCluster cluster, OperatorSettings settings) {
-    return new RunningOperator(cluster, settings, PluginTopics.NONE, PluginRoutes.NONE, null);
+    return new RunningOperator(
+        cluster, settings, PluginTopics.NONE, PluginRoutes.NONE, null, PluginControl.NONE);
   }
 
   /** The operator with the given topic handling and route seam. */
   public static RunningOperator start(
       MockCluster cluster, OperatorSettings settings, PluginTopics topics, PluginRoutes routes) {
-    return new RunningOperator(cluster, settings, topics, routes, null);
+    return new RunningOperator(cluster, settings, topics, routes, null, PluginControl.NONE);
   }
 
   /** The operator with topics, routes and autoscaling (telemetry, request backlog). */
@@ -80,7 +83,18 @@ public final class RunningOperator implements AutoCloseable {
       PluginTopics topics,
       PluginRoutes routes,
       PluginScaler scaler) {
-    return new RunningOperator(cluster, settings, topics, routes, scaler);
+    return new RunningOperator(cluster, settings, topics, routes, scaler, PluginControl.NONE);
+  }
+
+  /** The operator with topics, routes, telemetry and the control topic (hot swap). */
+  public static RunningOperator start(
+      MockCluster cluster,
+      OperatorSettings settings,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginScaler scaler,
+      PluginControl control) {
+    return new RunningOperator(cluster, settings, topics, routes, scaler, control);
   }
 
   /** Reconciles finished for a Plugin so far. */

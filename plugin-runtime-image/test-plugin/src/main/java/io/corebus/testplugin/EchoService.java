@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code count} answers with how many times {@code count} was executed, {@code once:ID} appends
  * {@code ID} as a line to the execution log (when the plug-in has one) before answering, so a test
  * can count how often each request ran across replicas and kills, {@code call-info} answers {@code
- * caller=<caller> key=<idempotency key>} from {@link CallInfo}; anything else is echoed as {@code
- * echo: <input>}.
+ * caller=<caller> key=<idempotency key>} from {@link CallInfo}, {@code version} answers the
+ * plug-in's version; anything else is echoed as {@code echo: <input>}.
  */
 public final class EchoService implements BindableService {
   public static final String SERVICE = "corebus.test.Echo";
@@ -36,6 +36,7 @@ public final class EchoService implements BindableService {
 
   private final AtomicInteger counted = new AtomicInteger();
   private final ExecutionLog executions;
+  private final String version;
 
   public EchoService() {
     this(null);
@@ -43,7 +44,13 @@ public final class EchoService implements BindableService {
 
   /** With a log of {@code once:} executions, or null for none. */
   public EchoService(ExecutionLog executions) {
+    this(executions, EchoPlugin.VERSION);
+  }
+
+  /** With a log of {@code once:} executions (or null) and the version {@code version} answers. */
+  public EchoService(ExecutionLog executions, String version) {
     this.executions = executions;
+    this.version = version;
   }
 
   @Override
@@ -75,6 +82,11 @@ public final class EchoService implements BindableService {
     }
     if (in.startsWith("once:") && executions != null) {
       executions.record(in.substring(5));
+    }
+    if (in.equals("version")) {
+      response.onNext(StringValue.of(version));
+      response.onCompleted();
+      return;
     }
     if (in.equals("call-info")) {
       response.onNext(

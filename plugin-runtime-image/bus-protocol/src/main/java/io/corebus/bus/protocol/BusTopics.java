@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  *   <tr><td>a plug-in's dead letters</td><td>{@code corebus.shop.dlq.payment}</td><td>operator</td></tr>
  *   <tr><td>runtime telemetry</td><td>{@code corebus.shop.telemetry}</td><td>operator</td></tr>
  *   <tr><td>route table (compacted)</td><td>{@code corebus.shop.routes}</td><td>operator</td></tr>
+ *   <tr><td>control commands (compacted, key = plug-in)</td><td>{@code corebus.shop.control}</td><td>operator</td></tr>
  *   <tr><td>a plug-in's request consumers</td><td>group {@code corebus.shop.payment.rpc}</td><td>-</td></tr>
  *   <tr><td>a plug-in's event consumers</td><td>group {@code corebus.shop.payment.events}</td><td>-</td></tr>
  * </table>
@@ -95,6 +96,14 @@ public final class BusTopics {
   /** The compacted topic where the operator publishes the route of each service. */
   public String routes() {
     return prefix + "." + namespace + ".routes";
+  }
+
+  /**
+   * The compacted topic where the operator tells runtimes which artifact to run (hot swap): one
+   * {@link DesiredArtifact} per plug-in, keyed by the plug-in's name.
+   */
+  public String control() {
+    return prefix + "." + namespace + ".control";
   }
 
   /** The consumer group of a plug-in's request consumers: its replicas share the requests. */

@@ -23,6 +23,10 @@ import java.util.OptionalDouble;
  * @param deadLetters events sent to the dead-letter topic in the window
  * @param latencyCounts calls per {@link #LATENCY_BUCKETS_MILLIS} bucket (a call of {@code d} ms
  *     counts in the first bucket whose bound is &ge; d), plus a last entry for slower calls
+ * @param sha256 the SHA-256 of the jar the instance runs now (null for plug-ins in an image): with
+ *     {@code version}, what a hot swap is complete on
+ * @param swapError why the last hot swap this instance tried failed (it still runs {@code
+ *     version}), or null when it did not fail. Both are missing in reports of older runtimes.
  */
 public record TelemetryReport(
     String namespace,
@@ -38,7 +42,9 @@ public record TelemetryReport(
     long lag,
     long events,
     long deadLetters,
-    long[] latencyCounts) {
+    long[] latencyCounts,
+    String sha256,
+    String swapError) {
 
   /** Upper bounds of the latency buckets, in milliseconds. */
   public static final long[] LATENCY_BUCKETS_MILLIS = {
@@ -52,6 +58,41 @@ public record TelemetryReport(
       throw new IllegalArgumentException(
           "latencyCounts needs " + (LATENCY_BUCKETS_MILLIS.length + 1) + " entries");
     }
+  }
+
+  /** A report without hot-swap information (a plug-in that never swapped, or an image). */
+  public TelemetryReport(
+      String namespace,
+      String plugin,
+      String version,
+      String revision,
+      String instance,
+      long timeMillis,
+      long windowMillis,
+      long requests,
+      long errors,
+      long inFlight,
+      long lag,
+      long events,
+      long deadLetters,
+      long[] latencyCounts) {
+    this(
+        namespace,
+        plugin,
+        version,
+        revision,
+        instance,
+        timeMillis,
+        windowMillis,
+        requests,
+        errors,
+        inFlight,
+        lag,
+        events,
+        deadLetters,
+        latencyCounts,
+        null,
+        null);
   }
 
   /** The bucket a call of this many milliseconds counts in. */
@@ -137,6 +178,13 @@ public record TelemetryReport(
     b.append("\"latencyBucketsMillis\":")
         .append(Arrays.toString(LATENCY_BUCKETS_MILLIS).replace(" ", ""));
     b.append(",\"latencyCounts\":").append(Arrays.toString(latencyCounts).replace(" ", ""));
+    // Written only when set, so reports without them read as before.
+    if (sha256 != null) {
+      field(b.append(','), "sha256", sha256);
+    }
+    if (swapError != null) {
+      field(b.append(','), "swapError", swapError);
+    }
     return b.append('}').toString();
   }
 
@@ -186,7 +234,9 @@ public record TelemetryReport(
         num(f, "lag"),
         num(f, "events"),
         num(f, "deadLetters"),
-        counts);
+        counts,
+        f.get("sha256") instanceof String sha ? sha : null,
+        f.get("swapError") instanceof String error ? error : null);
   }
 
   private static long num(Map<String, Object> f, String key) {

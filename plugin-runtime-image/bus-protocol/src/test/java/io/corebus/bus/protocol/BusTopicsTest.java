@@ -19,6 +19,7 @@ class BusTopicsTest {
     assertThat(shop.deadLetters("payment")).isEqualTo("corebus.shop.dlq.payment");
     assertThat(shop.telemetry()).isEqualTo("corebus.shop.telemetry");
     assertThat(shop.routes()).isEqualTo("corebus.shop.routes");
+    assertThat(shop.control()).isEqualTo("corebus.shop.control");
     assertThat(shop.requestGroup("payment")).isEqualTo("corebus.shop.payment.rpc");
     assertThat(shop.eventGroup("payment")).isEqualTo("corebus.shop.payment.events");
   }

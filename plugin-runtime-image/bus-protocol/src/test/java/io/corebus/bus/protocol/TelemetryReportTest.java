@@ -47,6 +47,35 @@ class TelemetryReportTest {
   }
 
   @Test
+  void hotSwapFieldsRoundTripAndOldReportsReadWithout() {
+    TelemetryReport old = report("payment-0", 1, counts(1));
+    TelemetryReport swapped =
+        new TelemetryReport(
+            "shop",
+            "payment",
+            "2.0",
+            "abc123",
+            "payment-0",
+            1,
+            1000,
+            1,
+            0,
+            0,
+            0,
+            0,
+            0,
+            counts(1),
+            "f".repeat(64),
+            "ChecksumMismatch: the jar has SHA-256 0123");
+
+    assertThat(old.toJson()).doesNotContain("sha256").doesNotContain("swapError");
+    assertThat(TelemetryReport.fromJson(old.toJson()).swapError()).isNull();
+    TelemetryReport back = TelemetryReport.fromJson(swapped.toJson());
+    assertThat(back.sha256()).isEqualTo("f".repeat(64));
+    assertThat(back.swapError()).isEqualTo("ChecksumMismatch: the jar has SHA-256 0123");
+  }
+
+  @Test
   void histogramsOfInstancesAddUpBeforeTheQuantileIsTaken() {
     // instance a: 99 fast calls (<= 1 ms); instance b: 1 call of 800 ms
     long[] merged =

@@ -7,19 +7,25 @@ import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Grpc;
+import io.grpc.HandlerRegistry;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -41,6 +47,9 @@ public final class DirectServer implements AutoCloseable {
       Metadata.Key.of(BusHeaders.TRACEPARENT, Metadata.ASCII_STRING_MARSHALLER);
 
   private final Server server;
+  // A registry rather than fixed services: a hot swap replaces the implementations in place.
+  private final Handlers handlers = new Handlers();
+  private final ServerInterceptor[] interceptors;
 
   /** {@code host} null: all interfaces. */
   public DirectServer(
@@ -59,11 +68,20 @@ public final class DirectServer implements AutoCloseable {
     ServerInterceptor policy = new CallerPolicy(allowedCallers);
     ServerInterceptor trace = new TraceParent();
     ServerInterceptor measured = new Measured(metrics);
+    // The last interceptor runs first: measure everything, denials included.
+    this.interceptors = new ServerInterceptor[] {policy, trace, measured};
+    replaceServices(services);
+    this.server = builder.fallbackHandlerRegistry(handlers).build();
+  }
+
+  /**
+   * Serves these implementations from now on, each replacing the one of the same service name;
+   * calls already running finish on the implementation they started on.
+   */
+  public void replaceServices(Collection<ServerServiceDefinition> services) {
     for (ServerServiceDefinition service : services) {
-      // The last interceptor runs first: measure everything, denials included.
-      builder.addService(ServerInterceptors.intercept(service, policy, trace, measured));
+      handlers.add(ServerInterceptors.intercept(service, interceptors));
     }
-    this.server = builder.build();
   }
 
   public DirectServer start() throws IOException {
@@ -96,6 +114,27 @@ public final class DirectServer implements AutoCloseable {
   @Override
   public void close() {
     awaitStopped(Duration.ofSeconds(5));
+  }
+
+  /** The methods served now, replaceable while the server runs. */
+  private static final class Handlers extends HandlerRegistry {
+    private final Map<String, ServerServiceDefinition> services = new ConcurrentHashMap<>();
+
+    void add(ServerServiceDefinition service) {
+      services.put(service.getServiceDescriptor().getName(), service);
+    }
+
+    @Override
+    public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
+      String service = MethodDescriptor.extractFullServiceName(methodName);
+      ServerServiceDefinition definition = service == null ? null : services.get(service);
+      return definition == null ? null : definition.getMethod(methodName);
+    }
+
+    @Override
+    public List<ServerServiceDefinition> getServices() {
+      return List.copyOf(services.values());
+    }
   }
 
   private static final class CallerPolicy implements ServerInterceptor {

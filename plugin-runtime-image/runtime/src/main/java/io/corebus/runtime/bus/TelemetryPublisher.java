@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
@@ -20,7 +21,7 @@ public final class TelemetryPublisher implements AutoCloseable {
 
   private final String topic;
   private final Producer<byte[], byte[]> producer;
-  private final RuntimeIdentity identity;
+  private final Supplier<Running> running;
   private final String revision;
   private final TelemetryWindow window;
   private final List<CommittingConsumer> consumers;
@@ -38,19 +39,44 @@ public final class TelemetryPublisher implements AutoCloseable {
   public TelemetryPublisher(
       String topic,
       Producer<byte[], byte[]> producer,
-      RuntimeIdentity identity,
+      Supplier<Running> running,
       String revision,
       TelemetryWindow window,
       CommittingConsumer requestConsumer,
       List<CommittingConsumer> consumers) {
     this.topic = topic;
     this.producer = producer;
-    this.identity = identity;
+    this.running = running;
     this.revision = revision;
     this.window = window;
     this.requestConsumer = requestConsumer;
     this.consumers = List.copyOf(consumers);
   }
+
+  /** A runtime with a fixed plug-in (no hot swap). */
+  public TelemetryPublisher(
+      String topic,
+      Producer<byte[], byte[]> producer,
+      RuntimeIdentity identity,
+      String revision,
+      TelemetryWindow window,
+      CommittingConsumer requestConsumer,
+      List<CommittingConsumer> consumers) {
+    this(
+        topic,
+        producer,
+        () -> new Running(identity, null, null),
+        revision,
+        window,
+        requestConsumer,
+        consumers);
+  }
+
+  /**
+   * What the instance runs at the moment of a report: its identity (with the plug-in's version),
+   * the jar's SHA-256 (null for an image) and why the last hot swap failed (null if it did not).
+   */
+  public record Running(RuntimeIdentity identity, String sha256, String swapError) {}
 
   public void start() {
     thread.scheduleAtFixedRate(this::publish, 1, 1, TimeUnit.SECONDS);
@@ -62,6 +88,8 @@ public final class TelemetryPublisher implements AutoCloseable {
     TelemetryWindow.Counts c = window.drain();
     long inFlight = consumers.stream().mapToLong(CommittingConsumer::inFlight).sum();
     long lag = requestConsumer == null ? 0 : requestConsumer.lag();
+    Running runs = running.get();
+    RuntimeIdentity identity = runs.identity();
     TelemetryReport report =
         new TelemetryReport(
             identity.namespace(),
@@ -77,7 +105,9 @@ public final class TelemetryPublisher implements AutoCloseable {
             lag,
             c.events(),
             c.deadLetters(),
-            c.latency());
+            c.latency(),
+            runs.sha256(),
+            runs.swapError());
     windowStart = now;
     return report;
   }
@@ -88,7 +118,7 @@ public final class TelemetryPublisher implements AutoCloseable {
       producer.send(
           new ProducerRecord<>(
               topic,
-              identity.instance().getBytes(StandardCharsets.UTF_8),
+              report.instance().getBytes(StandardCharsets.UTF_8),
               report.toJson().getBytes(StandardCharsets.UTF_8)),
           (md, e) -> {
             if (e != null && !warned) {

@@ -43,6 +43,13 @@ public interface RuntimeConfig {
   /** {@value RuntimeContract#ENV_JAR_SHA256}: set with the jar URL. */
   Optional<String> jarSha256();
 
+  /**
+   * {@value RuntimeContract#ENV_HOT_SWAP}: follow the control topic and swap the jar in place when
+   * the operator asks for another one.
+   */
+  @WithDefault("false")
+  boolean hotSwap();
+
   /** {@value RuntimeContract#ENV_PROVIDES}: services the plug-in must register. */
   Optional<List<String>> provides();
 

@@ -2,6 +2,7 @@ package io.corebus.runtime.host;
 
 import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.DesiredArtifact;
 import io.corebus.bus.protocol.RequestTopics;
 import io.corebus.plugin.Plugin;
 import io.corebus.runtime.bus.BusChannel;
@@ -23,10 +24,14 @@ import io.corebus.runtime.config.LivePluginConfig;
 import io.corebus.runtime.config.RuntimeConfig;
 import io.corebus.runtime.context.MicrometerPluginMetrics;
 import io.corebus.runtime.context.RuntimePluginContext;
+import io.corebus.runtime.control.ControlFollower;
 import io.corebus.runtime.loader.JarFetcher;
 import io.corebus.runtime.loader.PluginClassLoader;
 import io.corebus.runtime.loader.PluginDiscovery;
 import io.corebus.runtime.loader.PluginLoadException;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
@@ -46,14 +51,18 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -68,6 +77,15 @@ import org.jboss.logging.Logger;
  * and writing it to the termination message file: Kubernetes then shows the reason in the pod's
  * status and restarts it with back-off, which the operator can surface on the Plugin. A pod that
  * stayed up but unready would hide the reason behind a probe.
+ *
+ * <p>Hot swap (jar artifacts): the host follows the operator's control topic ({@link
+ * ControlFollower}); when the desired jar differs from the one it runs, it fetches and verifies the
+ * new jar, loads it in a new class loader, starts it next to the running version, switches the
+ * dispatch of new requests and events to it, lets the old version finish what it handles, stops it
+ * and closes its class loader. The consumers, reply slot and route table stay as they are, so
+ * callers see no change. A swap that fails (download, checksum, start, a different set of services
+ * or subscriptions) leaves the old version serving and is reported in telemetry ({@code
+ * swapError}).
  */
 @ApplicationScoped
 public class PluginHost {
@@ -90,10 +108,21 @@ public class PluginHost {
   private volatile String failureMessage;
   private volatile Thread bootThread;
 
-  private Plugin plugin;
-  private PluginClassLoader loader;
-  private RuntimeIdentity identity;
-  private ConfigWatcher configWatcher;
+  // The version that requests and events go to; replaced by a hot swap.
+  private volatile LoadedPlugin current;
+  private volatile RuntimeIdentity identity;
+  private volatile String swapError;
+  private Discovered discovered;
+  private Set<String> served = Set.of();
+  private Set<String> subscribedTopics = Set.of();
+  private BusTopics topics;
+  private BusMetrics busMetrics;
+  private BusChannel channel;
+  private AllowedCallers allowedCallers;
+  private ControlFollower control;
+  private final AtomicReference<DesiredArtifact> pendingSwap = new AtomicReference<>();
+  private final ExecutorService swapper =
+      Executors.newSingleThreadExecutor(threads("corebus-hot-swap", null));
   private Admin admin;
   private Producer<byte[], byte[]> producer;
   private ReplySlot replySlot;
@@ -122,6 +151,7 @@ public class PluginHost {
     try {
       load();
       startPlugin();
+      followControlTopic();
     } catch (PluginLoadException e) {
       fail(e.reason(), e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -135,46 +165,162 @@ public class PluginHost {
   }
 
   private void load() throws PluginLoadException {
-    List<Path> jars;
     if (config.jarUrl().isPresent()) {
       String url = config.jarUrl().get();
       String sha = config.jarSha256().orElse("");
       LOG.infof("fetching plug-in jar %s", url);
-      jars =
-          List.of(
-              new JarFetcher(config.downloadTimeout(), config.downloadAttempts())
-                  .fetch(url, sha, config.downloadDir()));
+      Path jar = fetcher().fetch(url, sha, config.downloadDir());
+      discovered = discover(List.of(jar), sha, jar, config.pluginVersion().orElse(null));
     } else {
-      jars = PluginDiscovery.jarsIn(config.pluginDir());
+      discovered =
+          discover(
+              PluginDiscovery.jarsIn(config.pluginDir()),
+              null,
+              null,
+              config.pluginVersion().orElse(null));
     }
-    loader =
+    identity = discovered.identity();
+  }
+
+  private JarFetcher fetcher() {
+    return new JarFetcher(config.downloadTimeout(), config.downloadAttempts());
+  }
+
+  /** A plug-in found in its jars and instantiated, not started yet. */
+  private record Discovered(
+      PluginClassLoader loader, Plugin plugin, RuntimeIdentity identity, String sha256, Path jar) {}
+
+  /**
+   * Loads the jars in a new class loader and instantiates their Plugin; the loader is closed when
+   * that fails.
+   */
+  private Discovered discover(List<Path> jars, String sha256, Path jar, String expectedVersion)
+      throws PluginLoadException {
+    PluginClassLoader loader =
         new PluginClassLoader(
             "plugin-" + config.pluginName(), jars, PluginHost.class.getClassLoader());
-    plugin = PluginDiscovery.discover(loader);
-    String version;
     try {
-      version = withLoader(plugin::version);
-    } catch (Exception e) {
-      throw new PluginLoadException(
-          "PluginInstantiationFailed", "Plugin.version() failed: " + e, e);
+      Plugin plugin = PluginDiscovery.discover(loader);
+      String version;
+      try {
+        version = withLoader(loader, plugin::version);
+      } catch (Exception e) {
+        throw new PluginLoadException(
+            "PluginInstantiationFailed", "Plugin.version() failed: " + e, e);
+      }
+      LOG.infof("loaded plug-in %s version %s from %s", plugin.getClass().getName(), version, jars);
+      if (expectedVersion != null && !expectedVersion.equals(version)) {
+        LOG.warnf(
+            "the plug-in reports version %s but the Plugin's spec.version is %s",
+            version, expectedVersion);
+      }
+      RuntimeIdentity id =
+          new RuntimeIdentity(config.namespace(), config.pluginName(), instanceName(), version);
+      return new Discovered(loader, plugin, id, sha256, jar);
+    } catch (PluginLoadException | RuntimeException e) {
+      closeQuietly(loader);
+      throw e;
     }
-    LOG.infof("loaded plug-in %s version %s from %s", plugin.getClass().getName(), version, jars);
-    config
-        .pluginVersion()
-        .filter(expected -> !expected.equals(version))
-        .ifPresent(
-            expected ->
-                LOG.warnf(
-                    "the plug-in reports version %s but the Plugin's spec.version is %s",
-                    version, expected));
-    identity =
-        new RuntimeIdentity(config.namespace(), config.pluginName(), instanceName(), version);
+  }
+
+  /**
+   * Starts a discovered plug-in: gives it a context with a fresh service registry and event
+   * subscriptions, runs start(), and prepares its request handling. Registration closes when
+   * start() returns.
+   */
+  private LoadedPlugin startVersion(Discovered d) throws Exception {
+    RuntimeConfig.Bus bus = config.bus();
+    ServiceRegistry services = new ServiceRegistry();
+    EventBus events =
+        new EventBus(
+            topics,
+            producer,
+            d.identity(),
+            Duration.ofSeconds(10),
+            bus.eventAttempts(),
+            workers,
+            scheduler,
+            d.loader(),
+            busMetrics);
+    LivePluginConfig pluginConfig =
+        new LivePluginConfig(readConfigOrEmpty(config.configDir()), d.loader());
+    LoadedPlugin version =
+        new LoadedPlugin(
+            d.loader(),
+            d.plugin(),
+            d.identity(),
+            d.sha256(),
+            d.jar(),
+            services,
+            events,
+            pluginConfig);
+    RuntimePluginContext context =
+        new RuntimePluginContext(
+            d.identity().plugin(),
+            d.identity().namespace(),
+            pluginConfig,
+            new MicrometerPluginMetrics(meters, d.identity().plugin(), d.identity().version()),
+            channel,
+            services,
+            events);
+    withLoader(
+        d.loader(),
+        () -> {
+          d.plugin().start(context);
+          return null;
+        });
+    context.closeRegistration();
+    version.server =
+        new RpcServer(
+            services,
+            producer,
+            d.identity(),
+            version.withContextLoader(workers),
+            scheduler,
+            bus.idempotencyWindow(),
+            Clock.systemUTC(),
+            busMetrics,
+            allowedCallers);
+    version.configWatcher =
+        new ConfigWatcher(config.configDir(), pluginConfig, config.configPollInterval());
+    return version;
+  }
+
+  /**
+   * Runs a callback of the plug-in's outgoing calls with the current version's class loader as the
+   * context class loader (the first version's while it starts).
+   */
+  private void callback(Runnable task) {
+    LoadedPlugin version = current;
+    ClassLoader loader = version != null ? version.loader : discovered.loader();
+    callbacks.execute(
+        () -> {
+          Thread t = Thread.currentThread();
+          ClassLoader previous = t.getContextClassLoader();
+          t.setContextClassLoader(loader);
+          try {
+            task.run();
+          } finally {
+            t.setContextClassLoader(previous);
+          }
+        });
+  }
+
+  /** Hands a record to the current version, counted in so that a swap waits for it. */
+  private CompletableFuture<?> dispatch(Function<LoadedPlugin, CompletableFuture<?>> handler) {
+    while (true) {
+      LoadedPlugin version = current;
+      if (version.enter()) {
+        return version.handle(handler);
+      }
+      // retired between the read and the count: the swap already made another one current
+    }
   }
 
   private void startPlugin() throws Exception {
     phase = Phase.STARTING;
     RuntimeConfig.Bus bus = config.bus();
-    BusTopics topics = BusTopics.forNamespace(bus.topicPrefix(), config.namespace());
+    topics = BusTopics.forNamespace(bus.topicPrefix(), config.namespace());
     String bootstrap = config.kafkaBootstrap();
     String clientId = "corebus-" + identity.plugin() + "-" + identity.instance();
 
@@ -186,8 +332,8 @@ public class PluginHost {
             60,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
-            threads("corebus-worker", loader));
-    callbacks = Executors.newCachedThreadPool(threads("corebus-callback", loader));
+            threads("corebus-worker", null));
+    callbacks = Executors.newCachedThreadPool(threads("corebus-callback", null));
 
     admin = Admin.create(KafkaSettings.admin(bootstrap, clientId + "-admin"));
     producer = new KafkaProducer<>(KafkaSettings.producer(bootstrap, clientId, bus.lingerMs()));
@@ -198,7 +344,7 @@ public class PluginHost {
         new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, clientId + "-reply"));
     replySlot.start();
 
-    BusMetrics busMetrics = new BusMetrics(meters);
+    busMetrics = new BusMetrics(meters);
     // Followed from before start(): the plug-in may call other services while starting.
     routeTable =
         new RouteTable(
@@ -211,7 +357,7 @@ public class PluginHost {
     Gauge.builder("corebus.routes.services", routeTable, RouteTable::size)
         .description("Services in the route table")
         .register(meters);
-    BusChannel channel =
+    channel =
         new BusChannel(
             routeTable,
             directChannels,
@@ -221,49 +367,17 @@ public class PluginHost {
             bus.defaultDeadline(),
             bus.maxAttempts(),
             scheduler,
-            callbacks,
+            this::callback,
             busMetrics);
-    ServiceRegistry services = new ServiceRegistry();
-    EventBus events =
-        new EventBus(
-            topics,
-            producer,
-            identity,
-            Duration.ofSeconds(10),
-            bus.eventAttempts(),
-            workers,
-            scheduler,
-            loader,
-            busMetrics);
-
-    LivePluginConfig pluginConfig =
-        new LivePluginConfig(readConfigOrEmpty(config.configDir()), loader);
-    RuntimePluginContext context =
-        new RuntimePluginContext(
-            identity.plugin(),
-            identity.namespace(),
-            pluginConfig,
-            new MicrometerPluginMetrics(meters, identity.plugin(), identity.version()),
-            channel,
-            services,
-            events);
-
-    withLoader(
-        () -> {
-          plugin.start(context);
-          return null;
-        });
-    context.closeRegistration();
-    configWatcher =
-        new ConfigWatcher(config.configDir(), pluginConfig, config.configPollInterval());
-
-    Set<String> served = servedServices(services.serviceNames());
-    AllowedCallers allowedCallers;
     try {
       allowedCallers = AllowedCallers.parse(config.allowedCallers().orElse(""));
     } catch (IllegalArgumentException e) {
       throw new PluginLoadException("InvalidAllowedCallers", e.getMessage(), e);
     }
+    LoadedPlugin first = startVersion(discovered);
+    current = first;
+    served = servedServices(first.services.serviceNames());
+    subscribedTopics = first.events.subscribedTopics();
     RequestTopics requestTopics;
     try {
       requestTopics = RequestTopics.parse(config.requestTopics().orElse(""));
@@ -272,17 +386,6 @@ public class PluginHost {
     }
     List<String> consumed = new ArrayList<>();
     if (!served.isEmpty()) {
-      RpcServer server =
-          new RpcServer(
-              services,
-              producer,
-              identity,
-              workers,
-              scheduler,
-              bus.idempotencyWindow(),
-              Clock.systemUTC(),
-              busMetrics,
-              allowedCallers);
       List<String> requestTopicNames =
           served.stream().map(s -> requestTopics.topicOf(s, topics)).distinct().sorted().toList();
       requestConsumer =
@@ -295,7 +398,7 @@ public class PluginHost {
                   bus.maxInFlight(),
                   bus.sessionTimeout()),
               requestTopicNames,
-              server::handle,
+              record -> dispatch(version -> version.server.handle(record)),
               bus.maxInFlight(),
               bus.drainTimeout());
       requestConsumer.start();
@@ -309,14 +412,14 @@ public class PluginHost {
           new DirectServer(
                   config.grpcHost().orElse(null),
                   config.grpcPort(),
-                  services.definitions(served),
+                  directDefinitions(first),
                   allowedCallers,
                   workers,
                   busMetrics)
               .start();
       LOG.infof("direct gRPC (hybrid routes) on port %d", directServer.port());
     }
-    Set<String> eventTopics = events.subscribedTopics();
+    Set<String> eventTopics = subscribedTopics;
     if (!eventTopics.isEmpty()) {
       eventConsumer =
           new CommittingConsumer(
@@ -328,7 +431,7 @@ public class PluginHost {
                   bus.maxInFlight(),
                   bus.sessionTimeout()),
               eventTopics,
-              events::handle,
+              record -> dispatch(version -> version.events.handle(record)),
               bus.maxInFlight(),
               bus.drainTimeout());
       eventConsumer.start();
@@ -348,7 +451,10 @@ public class PluginHost {
         new TelemetryPublisher(
             topics.telemetry(),
             producer,
-            identity,
+            () -> {
+              LoadedPlugin version = current;
+              return new TelemetryPublisher.Running(version.identity, version.sha256, swapError);
+            },
             config.revision().orElse(""),
             busMetrics.window(),
             requestConsumer,
@@ -360,6 +466,194 @@ public class PluginHost {
     LOG.infof(
         "plug-in %s %s started; serving %s, subscribed to %s",
         identity.plugin(), identity.version(), served, eventTopics);
+  }
+
+  /**
+   * Follows the control topic when the Plugin's rollout strategy is HotSwap and the plug-in comes
+   * from a jar URL (only those can be swapped). Other runtimes never read it, so a record left from
+   * an earlier HotSwap life of the Plugin cannot move them.
+   */
+  private void followControlTopic() {
+    if (!config.hotSwap() || config.jarUrl().isEmpty() || phase != Phase.RUNNING) {
+      return;
+    }
+    control =
+        new ControlFollower(
+            topics.control(),
+            identity.plugin(),
+            KafkaSettings.routeConsumer(
+                config.kafkaBootstrap(),
+                "corebus-" + identity.plugin() + "-" + identity.instance() + "-control"),
+            this::requestSwap);
+    control.start();
+  }
+
+  /** Runs (on the swap thread) the latest desired artifact; earlier ones not begun are skipped. */
+  void requestSwap(DesiredArtifact desired) {
+    pendingSwap.set(desired);
+    try {
+      swapper.execute(this::swapToPending);
+    } catch (RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  private void swapToPending() {
+    DesiredArtifact desired = pendingSwap.getAndSet(null);
+    if (desired == null || phase != Phase.RUNNING) {
+      return;
+    }
+    LoadedPlugin old = current;
+    if (desired.sha256().equals(old.sha256)) {
+      if (swapError != null) {
+        LOG.infof("the desired jar is the one running (%s); the failed swap is moot", old.sha256);
+        swapError = null;
+      }
+      return;
+    }
+    long started = System.nanoTime();
+    LOG.infof(
+        "hot swap of %s: %s -> %s (%s, generation %d)",
+        identity.plugin(),
+        old.identity.version(),
+        desired.version(),
+        desired.jarUrl(),
+        desired.generation());
+    Discovered next = null;
+    LoadedPlugin started2 = null;
+    try {
+      Path jar = fetcher().fetch(desired.jarUrl(), desired.sha256(), config.downloadDir());
+      next = discover(List.of(jar), desired.sha256(), jar, desired.version());
+      started2 = startVersion(next);
+      requireSameContract(old, started2);
+      if (phase != Phase.RUNNING) {
+        throw new PluginLoadException("ShuttingDown", "the runtime is shutting down");
+      }
+    } catch (Exception e) {
+      String reason = e instanceof PluginLoadException p ? p.reason() : "StartFailed";
+      String message =
+          e instanceof PluginLoadException ? e.getMessage() : "the plug-in did not start: " + e;
+      swapError =
+          reason
+              + ": "
+              + message
+              + " (still running "
+              + old.identity.version()
+              + "; wanted "
+              + desired.version()
+              + ")";
+      LOG.errorf(
+          e,
+          "hot swap of %s failed, %s keeps serving: %s",
+          identity.plugin(),
+          old.identity.version(),
+          swapError);
+      if (started2 != null) {
+        stopVersion(started2);
+      }
+      if (next != null) {
+        closeQuietly(next.loader());
+        deleteJar(next.jar(), old);
+      }
+      return;
+    }
+    LoadedPlugin fresh = started2;
+    if (directServer != null) {
+      directServer.replaceServices(directDefinitions(fresh));
+    }
+    current = fresh; // new requests and events go to the new version from here on
+    identity = fresh.identity;
+    swapError = null;
+    old.retire();
+    long switched = System.nanoTime();
+    try {
+      if (!old.awaitIdle(config.bus().drainTimeout())) {
+        LOG.warnf(
+            "%d calls or events of %s did not finish within %s; stopping it anyway",
+            old.inFlight(), old.identity.version(), config.bus().drainTimeout());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    stopVersion(old);
+    closeQuietly(old.loader);
+    deleteJar(old.jar, fresh);
+    LOG.infof(
+        "hot swap of %s to %s done in %d ms (serving the new version after %d ms)",
+        identity.plugin(),
+        fresh.identity.version(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        TimeUnit.NANOSECONDS.toMillis(switched - started));
+  }
+
+  /**
+   * The consumers and the direct server keep their topics and services across a swap, so the new
+   * version must register the same services and subscribe to the same event types.
+   */
+  private void requireSameContract(LoadedPlugin old, LoadedPlugin next) throws PluginLoadException {
+    Set<String> nextServed = servedServices(next.services.serviceNames());
+    if (!nextServed.equals(served)) {
+      throw new PluginLoadException(
+          "ContractChanged",
+          "version "
+              + next.identity.version()
+              + " serves "
+              + nextServed
+              + " but the running version serves "
+              + served
+              + "; a hot swap keeps the services (change them with a Rolling rollout)");
+    }
+    Set<String> nextTopics = next.events.subscribedTopics();
+    if (!nextTopics.equals(subscribedTopics)) {
+      throw new PluginLoadException(
+          "ContractChanged",
+          "version "
+              + next.identity.version()
+              + " subscribes to "
+              + nextTopics
+              + " but the running version to "
+              + subscribedTopics
+              + "; a hot swap keeps the subscriptions (change them with a Rolling rollout)");
+    }
+  }
+
+  private void stopVersion(LoadedPlugin version) {
+    closeQuietly(version.configWatcher);
+    try {
+      withLoader(
+          version.loader,
+          () -> {
+            version.plugin.stop();
+            return null;
+          });
+      LOG.infof("plug-in %s %s stopped", version.identity.plugin(), version.identity.version());
+    } catch (Exception e) {
+      LOG.errorf(
+          e, "stop() of %s %s failed", version.identity.plugin(), version.identity.version());
+    }
+  }
+
+  /** Deletes a downloaded jar no longer in use (not the one {@code inUse} runs). */
+  private static void deleteJar(Path jar, LoadedPlugin inUse) {
+    if (jar == null || jar.equals(inUse.jar)) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(jar);
+    } catch (IOException e) {
+      LOG.debugf("cannot delete %s: %s", jar, e);
+    }
+  }
+
+  /**
+   * The direct-path definitions of a version's served services, each call counted in the version (a
+   * swap waits for it) and run with the version's class loader as context class loader.
+   */
+  private List<ServerServiceDefinition> directDefinitions(LoadedPlugin version) {
+    ServerInterceptor counted = new VersionCalls(version);
+    return version.services.definitions(served).stream()
+        .map(d -> ServerInterceptors.intercept(d, counted))
+        .toList();
   }
 
   /** The registered services to consume requests for, checked against COREBUS_PROVIDES. */
@@ -442,6 +736,14 @@ public class PluginHost {
       boot.interrupt();
     }
     long started = System.nanoTime();
+    closeQuietly(control);
+    swapper.shutdownNow();
+    try {
+      // a swap in progress sees STOPPING and gives up, or finishes its drain
+      swapper.awaitTermination(config.bus().drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     if (directServer != null) {
       directServer.stopAccepting();
     }
@@ -450,19 +752,10 @@ public class PluginHost {
     if (directServer != null) {
       directServer.awaitStopped(config.bus().drainTimeout());
     }
-    if (plugin != null && (before == Phase.RUNNING || before == Phase.STARTING)) {
-      try {
-        withLoader(
-            () -> {
-              plugin.stop();
-              return null;
-            });
-        LOG.infof("plug-in %s stopped", config.pluginName());
-      } catch (Exception e) {
-        LOG.errorf(e, "the plug-in's stop() failed");
-      }
+    LoadedPlugin last = current;
+    if (last != null && (before == Phase.RUNNING || before == Phase.STARTING)) {
+      stopVersion(last);
     }
-    closeQuietly(configWatcher);
     closeQuietly(telemetry);
     closeQuietly(replySlot);
     closeQuietly(routeTable);
@@ -495,7 +788,7 @@ public class PluginHost {
     }
   }
 
-  private <T> T withLoader(ThrowingSupplier<T> work) throws Exception {
+  private static <T> T withLoader(ClassLoader loader, ThrowingSupplier<T> work) throws Exception {
     Thread t = Thread.currentThread();
     ClassLoader previous = t.getContextClassLoader();
     t.setContextClassLoader(loader);
@@ -587,5 +880,10 @@ public class PluginHost {
 
   public RuntimeIdentity identity() {
     return identity;
+  }
+
+  /** Why the last hot swap failed (the previous version still runs), or null. */
+  public String swapError() {
+    return swapError;
   }
 }

@@ -1,0 +1,384 @@
+package io.corebus.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.corebus.crds.Artifact;
+import io.corebus.crds.Condition;
+import io.corebus.crds.Plugin;
+import io.corebus.crds.PluginStatus;
+import io.corebus.crds.Replicas;
+import io.corebus.crds.Rollout;
+import io.corebus.crds.RolloutStrategy;
+import io.corebus.crds.RuntimeContract;
+import io.corebus.localcluster.LocalCluster;
+import io.corebus.localcluster.LocalClusterExtension;
+import io.corebus.samples.localjar.LocalJar;
+import io.corebus.samples.shop.order.api.OrderLine;
+import io.corebus.samples.shop.order.api.OrderServiceGrpc;
+import io.corebus.samples.shop.order.api.PlaceOrderRequest;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hot swap on the local cluster with the real operator and runtimes: the shop runs with payment as
+ * a HotSwap Plugin, orders flow (order calls payment over the bus), and a new payment jar is
+ * swapped into the running pods with no failed order and no new pod. Then the same kind of change
+ * is rolled out as Rolling, and both durations (spec change to the Plugin's status saying every
+ * Ready pod runs the new version) are printed as the hot-swap benchmark of docs/benchmarks.md.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HotSwapIT {
+  static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
+  static final Path PLUGINS = ROOT.resolve("samples/shop/plugins");
+
+  @RegisterExtension
+  static final LocalClusterExtension cluster =
+      LocalClusterExtension.perClass(
+          new LocalCluster.Options()
+              .namespace("hotswap-e2e")
+              .repositoryRoot(ROOT)
+              .kafkaHeap("384m")
+              .operatorHeap("256m")
+              .withOperator()
+              .awaitOperator(true, Duration.ofSeconds(120)));
+
+  @TempDir static Path jars;
+
+  static ManagedChannel orderChannel;
+  static long hotSwapMillis;
+  static int hotSwapFailures;
+  static final List<String> swapLines = new CopyOnWriteArrayList<>();
+
+  @AfterAll
+  static void closeChannel() {
+    if (orderChannel != null) {
+      orderChannel.shutdownNow();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theShopRunsWithAHotSwappablePayment() throws IOException {
+    try (Stream<Path> files = Files.list(PLUGINS)) {
+      for (Path yaml : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        Plugin plugin =
+            LocalJar.resolve(Serialization.unmarshal(Files.readString(yaml), Plugin.class), PLUGINS)
+                .plugin();
+        if (plugin.getMetadata().getName().equals("payment")) {
+          // Two fixed replicas: the benchmark compares rollouts, not autoscaling.
+          plugin.getSpec().setReplicas(new Replicas(2, 2));
+          plugin.getSpec().setAutoscaling(null);
+          Rollout rollout = new Rollout();
+          rollout.setStrategy(RolloutStrategy.HotSwap);
+          plugin.getSpec().setRollout(rollout);
+        }
+        cluster
+            .client()
+            .resources(Plugin.class)
+            .inNamespace(cluster.namespace())
+            .resource(plugin)
+            .createOr(NonDeletingOperation::update);
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () ->
+                assertThat(List.of("inventory", "notification", "order", "payment"))
+                    .allSatisfy(name -> assertThat(ready(name)).as(name + " Ready").isTrue()));
+  }
+
+  @Test
+  @Order(2)
+  void aNewJarIsSwappedIntoTheRunningPodsWithNoFailedOrder() throws Exception {
+    Set<String> podsBefore = podNames("payment");
+    assertThat(podsBefore).hasSize(2);
+    Path jar = variant("1.1.0");
+
+    try (OrderLoad load = new OrderLoad()) {
+      load.awaitMore(20);
+      long started = System.nanoTime();
+      setPaymentJar("1.1.0", jar, null);
+      awaitServing("1.1.0");
+      hotSwapMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      load.awaitMore(50);
+      load.stop();
+      hotSwapFailures = load.failures.size();
+      assertThat(load.failures).as("orders that failed during the hot swap").isEmpty();
+    }
+    assertThat(podNames("payment")).as("no pod recreated").isEqualTo(podsBefore);
+    for (String pod : podsBefore) {
+      String log = cluster.cluster().logs(pod);
+      assertThat(log).contains("hot swap of payment to");
+      log.lines()
+          .filter(l -> l.contains("hot swap of payment to"))
+          .forEach(l -> swapLines.add(pod + ": " + l.substring(l.indexOf("hot swap"))));
+    }
+  }
+
+  @Test
+  @Order(3)
+  void theSameChangeRolledOutAsRollingForComparison() throws Exception {
+    // Switching the strategy rolls the pods once (they must stop following the control topic).
+    setPaymentJar(null, null, RolloutStrategy.Rolling);
+    awaitServing("1.1.0");
+    Path jar = variant("1.2.0");
+
+    long rollingMillis;
+    List<String> rollingFailures;
+    try (OrderLoad load = new OrderLoad()) {
+      load.awaitMore(20);
+      long started = System.nanoTime();
+      setPaymentJar("1.2.0", jar, null);
+      awaitServing("1.2.0");
+      rollingMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      load.awaitMore(50);
+      load.stop();
+      rollingFailures = List.copyOf(load.failures);
+    }
+    System.out.printf(
+        "%n[HotSwapBenchmark] payment, 2 replicas, orders flowing: spec change -> every Ready pod"
+            + " serves the new version: hot swap %d ms (%d failed orders), rolling update %d ms"
+            + " (%d failed orders%s); rolling/hot swap = %.1f%n",
+        hotSwapMillis,
+        hotSwapFailures,
+        rollingMillis,
+        rollingFailures.size(),
+        rollingFailures.isEmpty() ? "" : ": " + rollingFailures.get(0),
+        hotSwapMillis == 0 ? 0.0 : (double) rollingMillis / hotSwapMillis);
+    swapLines.forEach(l -> System.out.println("[HotSwapBenchmark] in the runtime, " + l));
+    assertThat(rollingMillis).isPositive();
+  }
+
+  // ---- helpers ----
+
+  /** Orders placed one after another from a thread, with the failures kept. */
+  static final class OrderLoad implements AutoCloseable {
+    final List<String> failures = new CopyOnWriteArrayList<>();
+    final AtomicInteger placed = new AtomicInteger();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+
+    OrderLoad() {
+      thread =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  try {
+                    order()
+                        .placeOrder(
+                            PlaceOrderRequest.newBuilder()
+                                .setCustomerId("swap")
+                                .addLines(
+                                    OrderLine.newBuilder()
+                                        .setSku("pear")
+                                        .setQuantity(1)
+                                        .setUnitPriceCents(100))
+                                .build());
+                    placed.incrementAndGet();
+                  } catch (StatusRuntimeException e) {
+                    failures.add(e.getStatus().toString());
+                  }
+                }
+              },
+              "order-load");
+      thread.start();
+    }
+
+    void awaitMore(int orders) {
+      int from = placed.get();
+      await().atMost(Duration.ofSeconds(60)).until(() -> placed.get() >= from + orders);
+    }
+
+    void stop() throws InterruptedException {
+      running.set(false);
+      thread.join(15_000);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop();
+    }
+  }
+
+  /** Changes payment's version and jar, or its rollout strategy. */
+  static void setPaymentJar(String version, Path jar, RolloutStrategy strategy) throws IOException {
+    String sha = jar == null ? null : sha256(jar);
+    UnaryOperator<Plugin> edit =
+        p -> {
+          if (version != null) {
+            p.getSpec().setVersion(version);
+            p.getSpec().setArtifact(Artifact.ofJar(jar.toUri().toString(), sha));
+          }
+          if (strategy != null) {
+            p.getSpec().getRollout().setStrategy(strategy);
+          }
+          return p;
+        };
+    cluster
+        .client()
+        .resources(Plugin.class)
+        .inNamespace(cluster.namespace())
+        .withName("payment")
+        .edit(edit);
+  }
+
+  /** Waits until payment's status says every Ready pod serves {@code version}, rollout done. */
+  static void awaitServing(String version) {
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () -> {
+              Plugin p = payment();
+              PluginStatus s = p.getStatus();
+              assertThat(s.getObservedGeneration()).isEqualTo(p.getMetadata().getGeneration());
+              assertThat(s.condition(Condition.PROGRESSING).getReason()).isEqualTo("Complete");
+              assertThat(s.getReadyReplicas()).isEqualTo(2);
+              assertThat(s.getVersions())
+                  .singleElement()
+                  .satisfies(v -> assertThat(v.getVersion()).isEqualTo(version));
+            });
+  }
+
+  /** A copy of the payment jar with one more entry: another SHA-256, the same code. */
+  static Path variant(String version) throws IOException {
+    Path built = ROOT.resolve("samples/shop/payment/target/payment-plugin.jar");
+    Path out = jars.resolve("payment-plugin-" + version + ".jar");
+    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(built));
+        ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        zip.putNextEntry(new ZipEntry(e.getName()));
+        in.transferTo(zip);
+        zip.closeEntry();
+      }
+      zip.putNextEntry(new ZipEntry("META-INF/corebus-e2e-variant.txt"));
+      zip.write(version.getBytes(StandardCharsets.UTF_8));
+      zip.closeEntry();
+    }
+    return out;
+  }
+
+  static String sha256(Path file) throws IOException {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Plugin payment() {
+    return cluster
+        .client()
+        .resources(Plugin.class)
+        .inNamespace(cluster.namespace())
+        .withName("payment")
+        .get();
+  }
+
+  static Set<String> podNames(String plugin) {
+    return cluster
+        .client()
+        .pods()
+        .inNamespace(cluster.namespace())
+        .withLabel("corebus.io/plugin", plugin)
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .map(p -> p.getMetadata().getName())
+        .collect(Collectors.toSet());
+  }
+
+  static OrderServiceGrpc.OrderServiceBlockingStub order() {
+    if (orderChannel == null) {
+      List<String> ips = readyPodIps("order");
+      assertThat(ips).as("Ready order pods").isNotEmpty();
+      orderChannel =
+          NettyChannelBuilder.forAddress(ips.get(0), RuntimeContract.GRPC_PORT)
+              .usePlaintext()
+              .build();
+    }
+    return OrderServiceGrpc.newBlockingStub(orderChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  static boolean ready(String plugin) {
+    Plugin p =
+        cluster
+            .client()
+            .resources(Plugin.class)
+            .inNamespace(cluster.namespace())
+            .withName(plugin)
+            .get();
+    if (p == null || p.getStatus() == null) {
+      return false;
+    }
+    Condition c = p.getStatus().condition(Condition.READY);
+    return c != null && Condition.TRUE.equals(c.getStatus());
+  }
+
+  static List<String> readyPodIps(String plugin) {
+    return cluster
+        .client()
+        .pods()
+        .inNamespace(cluster.namespace())
+        .withLabel("corebus.io/plugin", plugin)
+        .list()
+        .getItems()
+        .stream()
+        .filter(HotSwapIT::podReady)
+        .map(p -> p.getStatus().getPodIP())
+        .toList();
+  }
+
+  static boolean podReady(Pod p) {
+    if (p.getStatus() == null || p.getMetadata().getDeletionTimestamp() != null) {
+      return false;
+    }
+    for (PodCondition c : p.getStatus().getConditions()) {
+      if ("Ready".equals(c.getType())) {
+        return "True".equals(c.getStatus());
+      }
+    }
+    return false;
+  }
+}

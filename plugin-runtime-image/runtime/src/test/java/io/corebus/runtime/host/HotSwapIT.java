@@ -1,0 +1,328 @@
+package io.corebus.runtime.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.StringValue;
+import io.corebus.bus.protocol.BusTopics;
+import io.corebus.bus.protocol.ControlCodec;
+import io.corebus.bus.protocol.DesiredArtifact;
+import io.corebus.bus.protocol.TelemetryReport;
+import io.corebus.crds.RuntimeContract;
+import io.corebus.localcluster.KafkaBrokerExtension;
+import io.corebus.runtime.bus.KafkaSettings;
+import io.corebus.runtime.bus.RoutePublisher;
+import io.corebus.runtime.loader.Sha256;
+import io.corebus.testplugin.EchoPlugin;
+import io.corebus.testplugin.EchoService;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hot swap in a packaged runtime process: under continuous calls, the operator's control record
+ * moves the running plug-in from 1.0.0 to 2.0.0 without a restart and without a failed call; then a
+ * jar with the wrong SHA-256 and a jar whose start() throws are refused, 2.0.0 keeps serving, and
+ * the runtime's telemetry says why.
+ */
+class HotSwapIT {
+  @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
+
+  static final String NAMESPACE = "hotswap";
+  static final String POD = "echo-0";
+
+  @TempDir Path tmp;
+
+  private final Path pluginJar = Path.of(System.getProperty("corebus.it.test-plugin-jar"));
+
+  @Test
+  void aSwapUnderLoadFailsNoCallAndBadJarsLeaveTheRunningVersionServing() throws Exception {
+    BusTopics topics = BusTopics.forNamespace(NAMESPACE);
+    String requestTopic = topics.requests(EchoService.SERVICE);
+    kafka.broker().createTopic(requestTopic, 2);
+    kafka.broker().createTopic(topics.telemetry(), 1);
+    kafka.broker().createTopic(topics.control(), 1, Map.of("cleanup.policy", "compact"));
+    try (RoutePublisher routes =
+        new RoutePublisher(kafka.bootstrapServers(), topics, kafka.broker()::createTopic)) {
+      routes.publish(RoutePublisher.busRoute(EchoService.SERVICE, "echo", requestTopic));
+    }
+    Path v2 = variant("echo-2.0.0.jar", "2.0.0", false);
+    Path v3 = variant("echo-3.0.0.jar", "3.0.0", false);
+    Path failing = variant("echo-4.0.0-failing.jar", "4.0.0", true);
+    Path lifecycle = tmp.resolve("lifecycle.txt");
+    Path config = Files.createDirectories(tmp.resolve("config"));
+    Files.writeString(config.resolve("lifecycle-file"), lifecycle.toString());
+
+    try (RuntimeProcess runtime = RuntimeProcess.start("hotswap-echo-0", env(config));
+        BusCaller caller = new BusCaller(kafka.bootstrapServers(), topics, "hotswap-caller-0");
+        KafkaProducer<byte[], byte[]> control =
+            new KafkaProducer<>(KafkaSettings.producer(kafka.bootstrapServers(), "it-op", 0));
+        Telemetry telemetry = new Telemetry(topics.telemetry())) {
+      await("readiness")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(250))
+          .failFast("the runtime exited:\n" + runtime.output(), () -> !runtime.process.isAlive())
+          .until(() -> runtime.readiness() == 200);
+      assertThat(caller.say("version")).isEqualTo("1.0.0");
+
+      try (Load load = new Load(caller)) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() > 200);
+
+        publish(control, topics, new DesiredArtifact("echo", "2.0.0", url(v2), Sha256.of(v2), 2));
+        await("calls answered by 2.0.0")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> load.byVersion.getOrDefault("2.0.0", 0) > 0);
+        await("the swap finished")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> runtime.output().contains("hot swap of echo to 2.0.0 done"));
+        int answeredAtSwap = load.answered.get();
+        load.expectOnly("2.0.0");
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> load.answered.get() > answeredAtSwap + 300);
+        TelemetryReport swapped =
+            telemetry.first(
+                r -> "2.0.0".equals(r.version()) && r.swapError() == null, "reports 2.0.0");
+        assertThat(swapped.sha256()).isEqualTo(Sha256.of(v2));
+
+        // A jar that does not match its checksum is refused; 2.0.0 keeps serving.
+        publish(control, topics, new DesiredArtifact("echo", "3.0.0", url(v3), "0".repeat(64), 3));
+        TelemetryReport refused =
+            telemetry.first(
+                r -> r.swapError() != null && r.swapError().contains("ChecksumMismatch"),
+                "reports the checksum mismatch");
+        assertThat(refused.version()).isEqualTo("2.0.0");
+        assertThat(refused.swapError()).contains("still running 2.0.0").contains("wanted 3.0.0");
+
+        // A plug-in whose start() throws is refused; 2.0.0 keeps serving.
+        publish(
+            control,
+            topics,
+            new DesiredArtifact("echo", "4.0.0", url(failing), Sha256.of(failing), 4));
+        TelemetryReport failed =
+            telemetry.first(
+                r -> r.swapError() != null && r.swapError().contains("refuses to start"),
+                "reports the failed start");
+        assertThat(failed.version()).isEqualTo("2.0.0");
+        assertThat(failed.swapError()).startsWith("StartFailed:");
+        int answeredNow = load.answered.get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() > answeredNow + 300);
+
+        load.stop();
+        assertThat(load.failures).as("failed calls through the swaps").isEmpty();
+        assertThat(load.unexpected).as("answers from another version after the swap").isEmpty();
+        assertThat(load.byVersion.keySet()).containsOnly("1.0.0", "2.0.0");
+        System.out.printf(
+            "%n[HotSwapIT] %d calls, answers by version %s, no failure%n",
+            load.answered.get(), load.byVersion);
+      }
+      assertThat(caller.say("version")).isEqualTo("2.0.0");
+      assertThat(runtime.process.isAlive()).as("no restart").isTrue();
+      // The new version started before the old one stopped; the failing one never served.
+      assertThat(Files.readAllLines(lifecycle))
+          .filteredOn(l -> l.startsWith("started") || l.equals("stopped"))
+          .extracting(l -> l.split(" ")[0] + (l.startsWith("started") ? " " + l.split(" ")[1] : ""))
+          .containsExactly("started 1.0.0", "started 2.0.0", "stopped");
+    }
+  }
+
+  /** Calls {@code version} (and a slower call, to have calls in flight) 16 at a time. */
+  private static final class Load implements AutoCloseable {
+    final AtomicInteger answered = new AtomicInteger();
+    final Map<String, Integer> byVersion = new ConcurrentHashMap<>();
+    final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final AtomicReference<String> only = new AtomicReference<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Semaphore window = new Semaphore(16);
+    private final Thread sender;
+
+    Load(BusCaller caller) {
+      sender =
+          new Thread(
+              () -> {
+                for (int i = 0; running.get(); i++) {
+                  window.acquireUninterruptibly();
+                  if (!running.get()) {
+                    window.release();
+                    break;
+                  }
+                  boolean slow = i % 2 == 1;
+                  // expected only for calls sent after the swap finished
+                  String expected = only.get();
+                  Futures.addCallback(
+                      caller.sayLater(slow ? "sleep:40" : "version", Duration.ofSeconds(15)),
+                      new FutureCallback<StringValue>() {
+                        @Override
+                        public void onSuccess(StringValue v) {
+                          if (!slow) {
+                            byVersion.merge(v.getValue(), 1, Integer::sum);
+                            if (expected != null && !expected.equals(v.getValue())) {
+                              unexpected.add(v.getValue());
+                            }
+                          }
+                          answered.incrementAndGet();
+                          window.release();
+                        }
+
+                        @Override
+                        public void onFailure(Throwable t) {
+                          failures.add(Status.fromThrowable(t).toString());
+                          window.release();
+                        }
+                      },
+                      MoreExecutors.directExecutor());
+                }
+              },
+              "hot-swap-load");
+      sender.start();
+    }
+
+    void expectOnly(String version) {
+      only.set(version);
+    }
+
+    void stop() throws InterruptedException {
+      running.set(false);
+      sender.join();
+      window.acquire(16); // every call answered
+      window.release(16);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      if (running.get()) {
+        stop();
+      }
+    }
+  }
+
+  /** Reads the telemetry topic from the beginning. */
+  private static final class Telemetry implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+
+    Telemetry(String topic) {
+      consumer =
+          new KafkaConsumer<>(KafkaSettings.routeConsumer(kafka.bootstrapServers(), "it-tm"));
+      TopicPartition tp = new TopicPartition(topic, 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+    }
+
+    /** The first report of the instance, from now on, that matches. */
+    TelemetryReport first(Predicate<TelemetryReport> matches, String what) {
+      AtomicReference<TelemetryReport> found = new AtomicReference<>();
+      await(what)
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                  TelemetryReport report =
+                      TelemetryReport.fromJson(new String(r.value(), StandardCharsets.UTF_8));
+                  if (report.instance().equals(POD) && matches.test(report)) {
+                    found.set(report);
+                    return true;
+                  }
+                }
+                return false;
+              });
+      return found.get();
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+
+  private static void publish(
+      KafkaProducer<byte[], byte[]> producer, BusTopics topics, DesiredArtifact desired)
+      throws Exception {
+    producer
+        .send(
+            new ProducerRecord<>(
+                topics.control(), ControlCodec.key(desired.plugin()), ControlCodec.value(desired)))
+        .get();
+  }
+
+  private static String url(Path jar) {
+    return jar.toUri().toString();
+  }
+
+  /** A copy of the test plug-in jar that reports {@code version} and, if asked, fails to start. */
+  private Path variant(String name, String version, boolean failStart) throws IOException {
+    Path out = tmp.resolve(name);
+    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(pluginJar));
+        ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        zip.putNextEntry(new ZipEntry(e.getName()));
+        in.transferTo(zip);
+        zip.closeEntry();
+      }
+      write(zip, EchoPlugin.VERSION_RESOURCE, version);
+      if (failStart) {
+        write(zip, EchoPlugin.FAIL_START_RESOURCE, "yes");
+      }
+    }
+    return out;
+  }
+
+  private static void write(ZipOutputStream z, String entry, String content) throws IOException {
+    z.putNextEntry(new ZipEntry(entry));
+    z.write(content.getBytes(StandardCharsets.UTF_8));
+    z.closeEntry();
+  }
+
+  private Map<String, String> env(Path configDir) {
+    Map<String, String> env = new HashMap<>();
+    env.put(RuntimeContract.ENV_PLUGIN_NAME, "echo");
+    env.put(RuntimeContract.ENV_NAMESPACE, NAMESPACE);
+    env.put(RuntimeContract.ENV_PLUGIN_VERSION, "1.0.0");
+    env.put(RuntimeContract.ENV_POD_NAME, POD);
+    try {
+      env.put(RuntimeContract.ENV_JAR_SHA256, Sha256.of(pluginJar));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    env.put(RuntimeContract.ENV_JAR_URL, pluginJar.toUri().toString());
+    env.put(RuntimeContract.ENV_HOT_SWAP, "true");
+    env.put(RuntimeContract.ENV_PROVIDES, EchoService.SERVICE);
+    env.put(RuntimeContract.ENV_REQUEST_TOPICS, EchoService.SERVICE + "=" + requestTopic());
+    env.put(RuntimeContract.ENV_KAFKA_BOOTSTRAP, kafka.bootstrapServers());
+    env.put(RuntimeContract.ENV_CONFIG_DIR, configDir.toString());
+    env.put("COREBUS_TERMINATION_MESSAGE_PATH", tmp.resolve("termination-log").toString());
+    env.put("COREBUS_DOWNLOAD_DIR", tmp.resolve("download").toString());
+    env.put("COREBUS_GRPC_PORT", "-1");
+    return env;
+  }
+
+  private static String requestTopic() {
+    return BusTopics.forNamespace(NAMESPACE).requests(EchoService.SERVICE);
+  }
+}
