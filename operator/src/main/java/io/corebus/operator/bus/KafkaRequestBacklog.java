@@ -59,6 +59,25 @@ public final class KafkaRequestBacklog implements RequestBacklog {
     }
   }
 
+  @Override
+  public Optional<Long> waitingOn(Plugin plugin, List<String> requestTopics) {
+    if (requestTopics.isEmpty()) {
+      return Optional.of(0L);
+    }
+    BusTopics names = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
+    String group = names.requestGroup(plugin.getMetadata().getName());
+    try {
+      return bus.call(
+          "lane-backlog",
+          admin -> Optional.of(measure(admin, List.copyOf(requestTopics), group).records()));
+    } catch (KafkaUnavailableException | IllegalStateException e) {
+      LOG.debugf(
+          "%s: backlog of %s unknown: %s",
+          plugin.getMetadata().getName(), requestTopics, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
   /** Records past a group's committed offsets, and the partitions of the largest topic. */
   private record Waiting(long records, int partitions) {}
 
