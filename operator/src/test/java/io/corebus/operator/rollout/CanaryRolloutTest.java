@@ -65,6 +65,9 @@ class CanaryRolloutTest {
   /** Every route list the operator handed over, in order. */
   static final List<List<ServiceRoute>> published = new CopyOnWriteArrayList<>();
 
+  static PluginScaler scaler;
+  static PluginRoutes routes;
+
   String ns;
 
   @BeforeAll
@@ -85,7 +88,7 @@ class CanaryRolloutTest {
             return Optional.of(0L);
           }
         };
-    PluginRoutes routes =
+    routes =
         new PluginRoutes() {
           @Override
           public void publish(Plugin plugin, List<ServiceRoute> r) {
@@ -95,7 +98,7 @@ class CanaryRolloutTest {
           @Override
           public void withdraw(Plugin plugin, List<String> services) {}
         };
-    PluginScaler scaler =
+    scaler =
         new PluginScaler(
             telemetry,
             backlog,
@@ -120,9 +123,15 @@ class CanaryRolloutTest {
   }
 
   Plugin canaryPlugin() {
+    return canaryPlugin(1);
+  }
+
+  Plugin canaryPlugin(int firstStepSeconds) {
     Plugin p = TestPlugins.withReplicas(TestPlugins.jarPlugin(ns, "payment"), 2, 2, null);
     CanaryRollout canary = new CanaryRollout();
-    canary.setSteps(List.of(new CanaryStep(10, 1), new CanaryStep(50, 1), new CanaryStep(100, 1)));
+    canary.setSteps(
+        List.of(
+            new CanaryStep(10, firstStepSeconds), new CanaryStep(50, 1), new CanaryStep(100, 1)));
     canary.setMaxErrorRateIncreasePercent(1);
     canary.setMaxLatencyRatioPercent(150);
     Rollout rollout = new Rollout();
@@ -187,7 +196,11 @@ class CanaryRolloutTest {
   }
 
   String runningVersion1() {
-    Plugin p = client.resource(canaryPlugin()).create();
+    return runningVersion1(canaryPlugin());
+  }
+
+  String runningVersion1(Plugin plugin) {
+    Plugin p = client.resource(plugin).create();
     String revision = PluginRevision.of(p.getSpec(), SETTINGS);
     await()
         .atMost(Duration.ofSeconds(20))
@@ -196,8 +209,9 @@ class CanaryRolloutTest {
               kubelet.markAllReady(ns);
               Plugin now = get();
               assertThat(now.getStatus()).isNotNull();
-              assertThat(now.getStatus().condition(Condition.PROGRESSING).getReason())
-                  .isEqualTo("Complete");
+              Condition progressing = now.getStatus().condition(Condition.PROGRESSING);
+              assertThat(progressing).isNotNull();
+              assertThat(progressing.getReason()).isEqualTo("Complete");
               assertThat(now.getStatus().getReadyReplicas()).isEqualTo(2);
             });
     return revision;
@@ -326,5 +340,47 @@ class CanaryRolloutTest {
         .untilAsserted(
             () -> assertThat(livePods()).allMatch(pod -> v1.equals(PodState.revision(pod))));
     assertThat(events(CanaryRollouts.CANARY_STARTED)).hasSize(1);
+  }
+
+  @Test
+  void aRestartedOperatorContinuesTheCanaryAtTheSameStep() {
+    runningVersion1(canaryPlugin(10));
+    String v2 = changeVersion("2.0.0");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              kubelet.markAllReady(ns);
+              report(null);
+              CanaryStatus running = get().getStatus().getCanary();
+              assertThat(running).isNotNull();
+              assertThat(running.getStepStartTime()).isNotNull();
+            });
+    CanaryStatus before = get().getStatus().getCanary();
+    assertThat(before.getStep()).isZero();
+
+    operator.close();
+    operator = RunningOperator.start(cluster, SETTINGS, PluginTopics.NONE, routes, scaler);
+
+    // The new operator's first look keeps the step and its window's start.
+    await().atMost(Duration.ofSeconds(20)).until(() -> operator.reconciles(ns, "payment") >= 2);
+    CanaryStatus after = get().getStatus().getCanary();
+    assertThat(after.getPhase()).isEqualTo(CanaryStatus.PROGRESSING);
+    assertThat(after.getStep()).isZero();
+    assertThat(after.getStepStartTime()).isEqualTo(before.getStepStartTime());
+
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .untilAsserted(
+            () -> {
+              kubelet.markAllReady(ns);
+              report(null);
+              CanaryStatus now = get().getStatus().getCanary();
+              assertThat(now).isNotNull();
+              assertThat(now.getPhase()).isEqualTo(CanaryStatus.PROMOTED);
+              assertThat(livePods()).allMatch(pod -> v2.equals(PodState.revision(pod)));
+            });
+    assertThat(events(CanaryRollouts.CANARY_STARTED)).hasSize(1);
+    assertThat(events(CanaryRollouts.CANARY_PROMOTED)).hasSize(1);
   }
 }
