@@ -100,10 +100,17 @@ public final class KafkaRequestBacklog implements RequestBacklog {
     }
     BusTopics names = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
     RequestTopics topics = PluginPods.requestTopics(plugin);
+    boolean secondLane = TopicPlan.usesSecondLane(plugin.getSpec());
     return plugin.getSpec().getProvides().stream()
         .map(ProvidedService::getService)
         .filter(Objects::nonNull)
-        .map(s -> topics.topicOf(s, names))
+        // A Canary plug-in's requests may wait on either lane.
+        .flatMap(
+            s ->
+                secondLane
+                    ? java.util.stream.Stream.of(
+                        topics.topicOf(s, names), names.alternateRequests(s))
+                    : java.util.stream.Stream.of(topics.topicOf(s, names)))
         .distinct()
         .sorted()
         .toList();
