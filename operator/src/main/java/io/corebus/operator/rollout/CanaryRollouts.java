@@ -109,16 +109,16 @@ public final class CanaryRollouts {
 
     if (st != null && CanaryStatus.PROGRESSING.equals(st.getPhase())) {
       if (revision.equals(st.getStableRevision())) {
-        rolledBack(st, "the spec went back to the stable revision", notices, plugin);
+        rolledBack(st, "the spec went back to the stable revision", notices);
       } else if (!revision.equals(st.getCanaryRevision())) {
         st =
             othersLive && configured
                 ? start(plugin, revision, stableFor(st, liveByRevision, revision), now, notices)
                 : null;
       } else if (!liveByRevision.containsKey(st.getStableRevision())) {
-        promoted(st, "the stable revision has no pods left", notices, plugin);
+        promoted(st, "the stable revision has no pods left", notices);
       } else if (!configured) {
-        promoted(st, "the rollout strategy is no longer Canary", notices, plugin);
+        promoted(st, "the rollout strategy is no longer Canary", notices);
       }
     } else if (st != null && CanaryStatus.PROMOTED.equals(st.getPhase())) {
       if (!revision.equals(st.getCanaryRevision())) {
@@ -245,22 +245,20 @@ public final class CanaryRollouts {
       }
       case PROMOTE -> {
         st.setVerdict("Promote");
-        promoted(st, v.message(), notices, plugin);
+        promoted(st, v.message(), notices);
       }
       case ROLLBACK -> {
         st.setVerdict("Rollback");
-        rolledBack(st, v.reason() + " out of bounds " + v.message(), notices, plugin);
+        rolledBack(st, v.reason() + " out of bounds " + v.message(), notices);
       }
     }
   }
 
-  private static void promoted(CanaryStatus st, String why, List<Notice> notices, Plugin plugin) {
+  private static void promoted(CanaryStatus st, String why, List<Notice> notices) {
     st.setPhase(CanaryStatus.PROMOTED);
     st.setWeight(100);
     st.setStepStartTime(null);
-    if (st.getVerdict() == null || !"Promote".equals(st.getVerdict())) {
-      st.setVerdict("Promote");
-    }
+    st.setVerdict("Promote");
     st.setMessage(why);
     notices.add(
         new Notice(
@@ -276,7 +274,7 @@ public final class CanaryRollouts {
                 + why));
   }
 
-  private static void rolledBack(CanaryStatus st, String why, List<Notice> notices, Plugin plugin) {
+  private static void rolledBack(CanaryStatus st, String why, List<Notice> notices) {
     st.setPhase(CanaryStatus.ROLLED_BACK);
     st.setWeight(0);
     st.setStepStartTime(null);
