@@ -55,6 +55,10 @@ public class PluginStatus {
   @JsonPropertyDescription("When the operator last changed the replica count (RFC 3339).")
   private String lastScaleTime;
 
+  @JsonPropertyDescription(
+      "The current or last canary rollout (strategy Canary): step, weight and the analysis verdict.")
+  private CanaryStatus canary;
+
   public Condition condition(String type) {
     return conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
   }
@@ -163,6 +167,14 @@ public class PluginStatus {
     this.lastScaleTime = lastScaleTime;
   }
 
+  public CanaryStatus getCanary() {
+    return canary;
+  }
+
+  public void setCanary(CanaryStatus canary) {
+    this.canary = canary;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof PluginStatus s
@@ -178,7 +190,8 @@ public class PluginStatus {
         && Objects.equals(lag, s.lag)
         && Objects.equals(p99LatencyMs, s.p99LatencyMs)
         && Objects.equals(errorRate, s.errorRate)
-        && Objects.equals(lastScaleTime, s.lastScaleTime);
+        && Objects.equals(lastScaleTime, s.lastScaleTime)
+        && Objects.equals(canary, s.canary);
   }
 
   @Override

@@ -23,6 +23,10 @@ public class VersionStatus {
   @JsonPropertyDescription("Percentage of requests routed to this version.")
   private Integer weight;
 
+  @JsonPropertyDescription(
+      "During and after a canary: stable (served before), canary (under analysis) or retiring (weight 0, its pods go once its request topic is drained).")
+  private String role;
+
   public VersionStatus() {}
 
   public VersionStatus(
@@ -74,6 +78,14 @@ public class VersionStatus {
     this.weight = weight;
   }
 
+  public String getRole() {
+    return role;
+  }
+
+  public void setRole(String role) {
+    this.role = role;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof VersionStatus v
@@ -81,7 +93,8 @@ public class VersionStatus {
         && Objects.equals(revision, v.revision)
         && Objects.equals(replicas, v.replicas)
         && Objects.equals(readyReplicas, v.readyReplicas)
-        && Objects.equals(weight, v.weight);
+        && Objects.equals(weight, v.weight)
+        && Objects.equals(role, v.role);
   }
 
   @Override

@@ -108,6 +108,11 @@ public final class PluginScaler {
     return telemetry;
   }
 
+  /** What waits on the plug-ins' topics, read from Kafka (also used to drain a canary's lane). */
+  public RequestBacklog backlog() {
+    return backlog;
+  }
+
   /**
    * @param count the Plugin's bounds and its replicas.desired-based count
    * @param pods its pods as they are (the reconciler's view)

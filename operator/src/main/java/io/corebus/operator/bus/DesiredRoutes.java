@@ -9,8 +9,8 @@ import io.corebus.crds.Plugin;
 import io.corebus.crds.ProvidedService;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.crds.Transport;
-import io.corebus.operator.model.PluginPods;
 import io.corebus.operator.model.PodState;
+import io.corebus.operator.model.RequestLane;
 import io.corebus.operator.model.VersionWeights;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
@@ -39,8 +39,11 @@ import java.util.TreeMap;
  *       (All-zero weights would fail every call at once with UNAVAILABLE after a few retries, even
  *       when the first pod is seconds away from Ready.) An older runtime that does not know {@code
  *       ready} sends to the request topic, where the call waits for a consumer;
- *   <li>every version's topic is the service's request topic ({@link PluginPods#requestTopics}, the
- *       same value the pods get in {@code COREBUS_REQUEST_TOPICS});
+ *   <li>every version's topic is the one its pods consume ({@code COREBUS_REQUEST_TOPICS}, read
+ *       back from the pods: the service's request topic, or its second lane for a canary, see
+ *       {@link RequestLane});
+ *   <li>during a canary the weights are the canary's ({@link #of(Plugin, String, List, boolean,
+ *       List)}): exact, whatever the pod counts;
  *   <li>hybrid routes list each Ready pod's {@code ip:9090} ({@code [ip]:9090} for IPv6); bus
  *       routes list none.
  * </ul>
@@ -66,12 +69,31 @@ public final class DesiredRoutes {
    */
   public static List<ServiceRoute> of(
       Plugin plugin, String revision, List<Pod> pods, boolean parkOnTopic) {
+    return of(plugin, revision, pods, parkOnTopic, null);
+  }
+
+  /**
+   * A version's explicit share of the calls (a canary step).
+   *
+   * @param revision the pod revision
+   * @param version its plug-in version
+   * @param weight its percentage; the shares add up to 100
+   * @param lane the request lane its pods consume
+   */
+  public record Share(String revision, String version, int weight, RequestLane lane) {}
+
+  /**
+   * @param shares explicit weights in route order (a canary), or null: weights by Ready pods.
+   *     Versions with weight 0 are left out; a version without Ready pods is listed with {@code
+   *     ready} 0 (callers wait for it within their deadline).
+   */
+  public static List<ServiceRoute> of(
+      Plugin plugin, String revision, List<Pod> pods, boolean parkOnTopic, List<Share> shares) {
     List<ServiceRoute> routes = new ArrayList<>();
     if (plugin.getSpec().getProvides() == null) {
       return routes;
     }
     BusTopics topics = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
-    RequestTopics requestTopics = PluginPods.requestTopics(plugin);
     Map<String, List<Pod>> readyByRevision = new TreeMap<>();
     for (Pod p : pods) {
       if (!PodState.isTerminating(p) && !PodState.isFinished(p) && PodState.isReady(p)) {
@@ -85,31 +107,55 @@ public final class DesiredRoutes {
     order.sort(Comparator.comparing((String r) -> !revision.equals(r)));
     List<Integer> weights =
         VersionWeights.split(order.stream().map(r -> readyByRevision.get(r).size()).toList());
+    RequestTopics parkedLane = RequestLane.forNewPods(revision, pods).topics(plugin);
 
     String name = plugin.getMetadata().getName();
     for (ProvidedService provided : plugin.getSpec().getProvides()) {
       if (provided.getService() == null) {
         continue;
       }
+      String service = provided.getService();
       boolean hybrid = provided.getTransport() == Transport.hybrid;
-      String topic = requestTopics.topicOf(provided.getService(), topics);
       List<VersionRoute> versions = new ArrayList<>();
-      if (order.isEmpty()) {
-        VersionRoute parked =
-            VersionRoute.bus(name, plugin.getSpec().getVersion(), revision, 100, topic);
-        versions.add(parkOnTopic ? parked : parked.withReady(0));
-      }
-      for (int i = 0; i < order.size(); i++) {
-        List<Pod> ready = readyByRevision.get(order.get(i));
-        versions.add(
-            new VersionRoute(
-                name,
-                versionOf(ready.get(0), plugin),
-                order.get(i),
-                weights.get(i),
-                topic,
-                hybrid ? endpoints(ready) : List.of(),
-                ready.size()));
+      if (shares != null) {
+        for (Share share : shares) {
+          if (share.weight() == 0) {
+            continue;
+          }
+          List<Pod> ready = readyByRevision.getOrDefault(share.revision(), List.of());
+          versions.add(
+              new VersionRoute(
+                  name,
+                  share.version(),
+                  share.revision(),
+                  share.weight(),
+                  share.lane().topics(plugin).topicOf(service, topics),
+                  hybrid ? endpoints(ready) : List.of(),
+                  ready.size()));
+        }
+      } else {
+        if (order.isEmpty()) {
+          VersionRoute parked =
+              VersionRoute.bus(
+                  name,
+                  plugin.getSpec().getVersion(),
+                  revision,
+                  100,
+                  parkedLane.topicOf(service, topics));
+          versions.add(parkOnTopic ? parked : parked.withReady(0));
+        }
+        for (int i = 0; i < order.size(); i++) {
+          List<Pod> ready = readyByRevision.get(order.get(i));
+          versions.add(
+              new VersionRoute(
+                  name,
+                  versionOf(ready.get(0), plugin),
+                  order.get(i),
+                  weights.get(i),
+                  RequestLane.of(ready.get(0)).topics(plugin).topicOf(service, topics),
+                  hybrid ? endpoints(ready) : List.of(),
+                  ready.size()));
+        }
       }
       routes.add(
           new ServiceRoute(

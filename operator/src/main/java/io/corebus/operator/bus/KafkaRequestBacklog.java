@@ -59,6 +59,25 @@ public final class KafkaRequestBacklog implements RequestBacklog {
     }
   }
 
+  @Override
+  public Optional<Long> waitingOn(Plugin plugin, List<String> requestTopics) {
+    if (requestTopics.isEmpty()) {
+      return Optional.of(0L);
+    }
+    BusTopics names = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
+    String group = names.requestGroup(plugin.getMetadata().getName());
+    try {
+      return bus.call(
+          "lane-backlog",
+          admin -> Optional.of(measure(admin, List.copyOf(requestTopics), group).records()));
+    } catch (KafkaUnavailableException | IllegalStateException e) {
+      LOG.debugf(
+          "%s: backlog of %s unknown: %s",
+          plugin.getMetadata().getName(), requestTopics, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
   /** Records past a group's committed offsets, and the partitions of the largest topic. */
   private record Waiting(long records, int partitions) {}
 
@@ -81,10 +100,17 @@ public final class KafkaRequestBacklog implements RequestBacklog {
     }
     BusTopics names = BusTopics.forNamespace(plugin.getMetadata().getNamespace());
     RequestTopics topics = PluginPods.requestTopics(plugin);
+    boolean secondLane = TopicPlan.usesSecondLane(plugin.getSpec());
     return plugin.getSpec().getProvides().stream()
         .map(ProvidedService::getService)
         .filter(Objects::nonNull)
-        .map(s -> topics.topicOf(s, names))
+        // A Canary plug-in's requests may wait on either lane.
+        .flatMap(
+            s ->
+                secondLane
+                    ? java.util.stream.Stream.of(
+                        topics.topicOf(s, names), names.alternateRequests(s))
+                    : java.util.stream.Stream.of(topics.topicOf(s, names)))
         .distinct()
         .sorted()
         .toList();

@@ -1,6 +1,7 @@
 package io.corebus.operator.bus;
 
 import io.corebus.crds.Plugin;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -22,6 +23,17 @@ public interface RequestBacklog {
    * @param partitions partitions of the plug-in's largest request topic (0: it provides none)
    */
   record Backlog(long waiting, int partitions) {}
+
+  /**
+   * Records on these request topics past the committed offsets of the plug-in's request group: what
+   * its pods still have to take from them (a canary's retiring lane drains to 0 before its pods
+   * go).
+   *
+   * @return empty when Kafka cannot tell now
+   */
+  default Optional<Long> waitingOn(Plugin plugin, List<String> requestTopics) {
+    return Optional.empty();
+  }
 
   /** Without Kafka: never known. */
   RequestBacklog NONE = plugin -> Optional.empty();

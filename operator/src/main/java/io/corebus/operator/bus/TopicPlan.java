@@ -5,6 +5,7 @@ import io.corebus.bus.protocol.RouteTableWriter;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.ProvidedService;
+import io.corebus.crds.RolloutStrategy;
 import io.corebus.operator.model.PluginRevision;
 import io.corebus.operator.model.ReplicaCount;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import org.apache.kafka.common.config.TopicConfig;
  * <ul>
  *   <li>the request topic of each provided service: partitions &ge; the provider's effective
  *       replicas.max (every replica gets a partition) and &ge; the configured minimum;
+ *   <li>for a Canary plug-in, each service's second request lane as well (same partitions);
  *   <li>the plug-in's dead-letter topic (one partition: a trickle, read by people);
  *   <li>the topic of each event type it publishes or subscribes to: partitions &ge; the configured
  *       minimum and &ge; replicas.max of every subscriber in the namespace (each subscriber's
@@ -67,6 +69,16 @@ public final class TopicPlan {
               requestPartitions,
               rf,
               deleteAfterRetention(isr)));
+      if (usesSecondLane(spec)) {
+        put(
+            out,
+            new DesiredTopic(
+                topics.alternateRequests(service),
+                DesiredTopic.Kind.REQUESTS,
+                requestPartitions,
+                rf,
+                deleteAfterRetention(isr)));
+      }
     }
     put(
         out,
@@ -163,6 +175,8 @@ public final class TopicPlan {
     for (String service : services(plugin.getSpec())) {
       if (!servicesElsewhere.contains(service)) {
         requests.add(topics.requests(service));
+        // Listed whatever the strategy: a plug-in that stopped being a canary may still have it.
+        requests.add(topics.alternateRequests(service));
       }
     }
     List<String> other = new ArrayList<>();
@@ -225,6 +239,14 @@ public final class TopicPlan {
         t.name(),
         t,
         (a, b) -> a.partitions() >= b.partitions() ? a : b); // an event both published and read
+  }
+
+  /**
+   * Canary plug-ins get each service's second request lane ({@link
+   * BusTopics#alternateRequests(String)}) too: the stable and the new revision consume one each.
+   */
+  static boolean usesSecondLane(PluginSpec spec) {
+    return spec.getRollout() != null && spec.getRollout().getStrategy() == RolloutStrategy.Canary;
   }
 
   static Set<String> services(PluginSpec spec) {

@@ -33,6 +33,9 @@ import io.corebus.operator.model.PodSetPlan.Removal;
 import io.corebus.operator.model.PodSetPlanner;
 import io.corebus.operator.model.PodState;
 import io.corebus.operator.model.ReplicaCount;
+import io.corebus.operator.model.RequestLane;
+import io.corebus.operator.rollout.CanaryPlan;
+import io.corebus.operator.rollout.CanaryRollouts;
 import io.corebus.operator.status.PluginStatusAggregator;
 import io.corebus.operator.status.PluginStatusAggregator.BusProblem;
 import io.corebus.operator.validation.PluginValidator;
@@ -140,6 +143,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
 
   /** What {@link PluginControl#publish} last accepted, per HotSwap Plugin. */
   private final Map<String, DesiredArtifact> publishedControl = new ConcurrentHashMap<>();
+  private final CanaryRollouts canaries;
 
   /** What {@link PluginRoutes#publish} last accepted, per Plugin: only changes are handed over. */
   private final Map<String, List<ServiceRoute>> publishedRoutes = new ConcurrentHashMap<>();
@@ -209,6 +213,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     this.clock = clock;
     this.expectations = new PodExpectations(clock);
     this.events = new PluginEvents(clock);
+    this.canaries = new CanaryRollouts(scaler.telemetry(), scaler.backlog(), clock);
   }
 
   @Override
@@ -285,6 +290,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     Scaling scaling = null;
     boolean hotSwaps = PluginRevision.hotSwaps(spec);
     HotSwapProgress hotSwap = null;
+    CanaryRollouts.Step canary = null;
     if (validation.valid()) {
       // The autoscaler (or replicas.desired) decides the count; see PluginScaler.
       scaling = scaler.evaluate(plugin, count, pods);
@@ -321,8 +327,26 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
           retry = shorter(retry, CLEANUP_RECHECK);
         }
       }
-      plan = PodSetPlanner.plan(pods, count.desired(), revision);
-      pods = execute(plugin, revision, count, pods, plan, client);
+      // A Canary plug-in between two revisions is run by its canary (pods, weights, lanes).
+      canary = canaries.evaluate(plugin, revision, count.desired(), pods);
+      List<DesiredRoutes.Share> shares = null;
+      if (canary.active()) {
+        plan =
+            new PodSetPlan(
+                List.of(),
+                List.of(),
+                canary.progressingTrue() ? PodSetPlan.Phase.ROLLING : PodSetPlan.Phase.STABLE,
+                List.of());
+        pods = executeCanary(plugin, pods, canary.plan(), client);
+        shares = routeShares(canary.plan());
+        if (canary.recheck() != null) {
+          retry = shorter(retry, canary.recheck());
+        }
+      } else {
+        plan = PodSetPlanner.plan(pods, count.desired(), revision);
+        pods = execute(plugin, revision, count, pods, plan, client);
+      }
+      recordCanary(plugin, canary, client);
       if (hotSwaps) {
         hotSwap =
             HotSwapProgress.of(
@@ -341,7 +365,8 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         }
       }
       if (bus instanceof Checked checked && checked.allExist()) {
-        String failure = publishRoutes(plugin, revision, pods, count.min() == 0, hotSwap);
+        String failure =
+            publishRoutes(plugin, revision, pods, count.min() == 0, shares, hotSwap);
         if (failure != null && busProblem == null) {
           busProblem = new BusProblem(PluginStatusAggregator.ROUTES_NOT_PUBLISHED, failure);
           retry = shorter(retry, CLEANUP_RECHECK);
@@ -351,15 +376,23 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       plan = new PodSetPlan(List.of(), List.of(), PodSetPlan.Phase.STABLE, List.of());
     }
 
-    PluginStatus next =
+    PluginStatusAggregator aggregator =
         PluginStatusAggregator.of(plugin, clock.instant())
             .note(count.note())
-            .note(strategyNote(spec))
             .bus(busProblem)
             .autoscaling(scaling)
             .hotSwap(hotSwap)
-            .observe(validation, count, revision, pods, plan)
-            .build();
+            .observe(validation, count, revision, pods, plan);
+    if (canary != null) {
+      aggregator.canary(
+          canary.status(),
+          canary.active() ? canary.progressingTrue() : null,
+          canary.reason(),
+          canary.message(),
+          canary.active() ? weightsOf(canary.plan()) : Map.of(),
+          canary.active() ? canary.plan().roles() : Map.of());
+    }
+    PluginStatus next = aggregator.build();
     recordTransitions(plugin, next, validation, client);
     census.record(key, Condition.TRUE.equals(next.condition(Condition.READY).getStatus()));
 
@@ -446,10 +479,11 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       String revision,
       List<Pod> pods,
       boolean parkOnTopic,
+      List<DesiredRoutes.Share> shares,
       HotSwapProgress hotSwap) {
     String key = key(plugin);
     try {
-      List<ServiceRoute> desired = DesiredRoutes.of(plugin, revision, pods, parkOnTopic);
+      List<ServiceRoute> desired = DesiredRoutes.of(plugin, revision, pods, parkOnTopic, shares);
       if (hotSwap != null) {
         desired = withVersion(desired, revision, hotSwap.servingVersion());
       }
@@ -597,8 +631,10 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
               + plugin.getSpec().getVersion()
               + ") one pod at a time");
     }
+    // New pods consume the request lane their revision (or the plug-in) already uses.
+    RequestLane lane = RequestLane.forNewPods(revision, pods);
     for (int ordinal : plan.create()) {
-      Pod desired = PluginPods.desired(plugin, revision, ordinal, settings);
+      Pod desired = lane.apply(PluginPods.desired(plugin, revision, ordinal, settings), plugin);
       Pod created = Creations.create(client, desired, plugin.getMetadata().getUid());
       expectations.created(key, created);
       after.add(created);
@@ -615,6 +651,78 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
               + ")");
     }
     return after;
+  }
+
+  /** Runs a canary's pod step: deletions, then creations; returns the pods as they are after. */
+  private List<Pod> executeCanary(
+      Plugin plugin, List<Pod> pods, CanaryPlan.Result plan, KubernetesClient client) {
+    String key = key(plugin);
+    String ns = plugin.getMetadata().getNamespace();
+    List<Pod> after = new ArrayList<>(pods);
+    for (Pod pod : plan.delete()) {
+      String name = pod.getMetadata().getName();
+      client.pods().inNamespace(ns).withName(name).delete();
+      expectations.deleted(key, pod);
+      after.removeIf(p -> p.getMetadata().getName().equals(name));
+      events.normal(
+          client,
+          plugin,
+          PodState.isFinished(pod) ? PluginEvents.POD_FAILED : PluginEvents.POD_DELETED,
+          "Deleted pod "
+              + name
+              + " of revision "
+              + PodState.revision(pod)
+              + " ("
+              + plan.roles().getOrDefault(PodState.revision(pod), "failed")
+              + ")");
+    }
+    for (CanaryPlan.NewPod n : plan.create()) {
+      Pod desired =
+          n.template() == null
+              ? PluginPods.desired(plugin, n.revision(), n.ordinal(), settings)
+              : CanaryPlan.copy(
+                  n.template(), plugin.getMetadata().getName(), n.revision(), n.ordinal());
+      Pod created =
+          Creations.create(client, n.lane().apply(desired, plugin), plugin.getMetadata().getUid());
+      expectations.created(key, created);
+      after.add(created);
+      events.normal(
+          client,
+          plugin,
+          PluginEvents.POD_CREATED,
+          "Created pod "
+              + created.getMetadata().getName()
+              + " (revision "
+              + n.revision()
+              + ", "
+              + plan.roles().get(n.revision())
+              + ", request lane "
+              + n.lane()
+              + ")");
+    }
+    return after;
+  }
+
+  private void recordCanary(Plugin plugin, CanaryRollouts.Step canary, KubernetesClient client) {
+    for (CanaryRollouts.Notice notice : canary.notices()) {
+      if (notice.warning()) {
+        events.warning(client, plugin, notice.reason(), notice.message());
+      } else {
+        events.normal(client, plugin, notice.reason(), notice.message());
+      }
+    }
+  }
+
+  private static List<DesiredRoutes.Share> routeShares(CanaryPlan.Result plan) {
+    return plan.shares().stream()
+        .map(s -> new DesiredRoutes.Share(s.revision(), s.version(), s.weight(), s.lane()))
+        .toList();
+  }
+
+  private static Map<String, Integer> weightsOf(CanaryPlan.Result plan) {
+    Map<String, Integer> weights = new java.util.HashMap<>();
+    plan.shares().forEach(s -> weights.put(s.revision(), s.weight()));
+    return weights;
   }
 
   /** Events for status changes people care about: a rollout ending, the Plugin turning invalid. */
@@ -671,18 +779,6 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
             || !Objects.equals(readyBefore.getMessage(), ready.getMessage()))) {
       events.warning(client, plugin, PluginEvents.VALIDATION_FAILED, ready.getMessage());
     }
-  }
-
-  private static String strategyNote(PluginSpec spec) {
-    RolloutStrategy strategy =
-        spec.getRollout() == null || spec.getRollout().getStrategy() == null
-            ? RolloutStrategy.Rolling
-            : spec.getRollout().getStrategy();
-    // Canary needs the bus's weighted routing with analysis, which comes later; until then a new
-    // version is rolled out as Rolling.
-    return strategy != RolloutStrategy.Canary
-        ? null
-        : "rollout strategy " + strategy + " is not implemented yet: versions roll as Rolling";
   }
 
   @Override
@@ -819,6 +915,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     releaseWaitReported.remove(key);
     scaler.forget(plugin);
     publishedControl.remove(key);
+    canaries.forget(plugin);
     expectations.forget(key);
     census.forget(key);
     LOG.infof("%s: cleaned up", key);

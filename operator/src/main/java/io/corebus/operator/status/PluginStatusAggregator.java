@@ -1,5 +1,6 @@
 package io.corebus.operator.status;
 
+import io.corebus.crds.CanaryStatus;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginStatus;
@@ -81,6 +82,11 @@ public final class PluginStatusAggregator {
   private HotSwapProgress hotSwap;
   private BusProblem busProblem;
   private PluginScaler.Scaling scaling;
+  private CanaryStatus canary;
+  private boolean canarySet;
+  private Condition canaryProgressing;
+  private Map<String, String> roles = Map.of();
+  private Map<String, Integer> weights = Map.of();
 
   private PluginStatusAggregator(Plugin plugin, Instant now) {
     this.plugin = plugin;
@@ -237,6 +243,38 @@ public final class PluginStatusAggregator {
     return this;
   }
 
+  /**
+   * A canary's view: {@code status.canary}, and, while the canary owns the pods ({@code
+   * progressing} not null), the Progressing condition and each version's weight and role in place
+   * of the share-of-Ready-pods ones. Applied after {@link #observe}.
+   *
+   * @param canary what status.canary should say (null: none)
+   * @param progressing True/False of Progressing, or null when the canary is not active
+   * @param weights route weight per revision (revisions not listed: 0)
+   * @param roles stable, canary or retiring per revision
+   */
+  public PluginStatusAggregator canary(
+      CanaryStatus canary,
+      Boolean progressing,
+      String reason,
+      String message,
+      Map<String, Integer> weights,
+      Map<String, String> roles) {
+    this.canary = canary;
+    this.canarySet = true;
+    if (progressing != null) {
+      this.canaryProgressing =
+          new Condition(
+              Condition.PROGRESSING,
+              progressing ? Condition.TRUE : Condition.FALSE,
+              reason,
+              message);
+      this.weights = Map.copyOf(weights);
+      this.roles = Map.copyOf(roles);
+    }
+    return this;
+  }
+
   /** The reconcile itself failed (API error...): Degraded says so, the rest stays as it was. */
   public PluginStatusAggregator reconcileFailed(String message) {
     set(Condition.DEGRADED, true, RECONCILE_FAILED, message);
@@ -290,6 +328,13 @@ public final class PluginStatusAggregator {
   }
 
   public PluginStatus build() {
+    if (canaryProgressing != null && conditions.containsKey(Condition.PROGRESSING)) {
+      conditions.put(Condition.PROGRESSING, canaryProgressing);
+      for (VersionStatus v : versions) {
+        v.setWeight(weights.getOrDefault(v.getRevision(), 0));
+        v.setRole(roles.get(v.getRevision()));
+      }
+    }
     PluginStatus s = new PluginStatus();
     Long generation = plugin.getMetadata().getGeneration();
     s.setObservedGeneration(generation);
@@ -342,6 +387,7 @@ public final class PluginStatusAggregator {
       s.setVersions(previous.getVersions());
     }
     s.setSelector(PluginNames.selector(plugin));
+    s.setCanary(canarySet ? canary : previous.getCanary());
 
     if (scaling != null) {
       s.setDesiredReplicas(scaling.desired());

@@ -13,6 +13,7 @@ import io.corebus.crds.Plugin;
 import io.corebus.crds.ProvidedService;
 import io.corebus.crds.Transport;
 import io.corebus.operator.model.PluginPods;
+import io.corebus.operator.model.RequestLane;
 import io.corebus.operator.testing.TestPlugins;
 import io.corebus.operator.testing.TestPods;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -75,6 +76,63 @@ class DesiredRoutesTest {
 
     RequestTopics podEnv = RequestTopics.parse(PluginPods.requestTopics(p).format());
     assertThat(podEnv.topicOf("shop.payment.Pay")).contains(route.versions().get(0).topic());
+  }
+
+  static Pod onLane(Plugin plugin, String revision, int ordinal, RequestLane lane) {
+    Pod rendered =
+        lane.apply(
+            PluginPods.desired(
+                plugin,
+                revision,
+                ordinal,
+                io.corebus.operator.config.OperatorSettings.of("img", "kafka:9092")),
+            plugin);
+    Pod p = ready(revision, ordinal, "10.0.1." + (ordinal + 1));
+    p.setSpec(rendered.getSpec());
+    return p;
+  }
+
+  @Test
+  void eachVersionIsRoutedToTheLaneItsPodsConsume() {
+    Plugin p = payment(Transport.bus);
+    List<Pod> pods =
+        List.of(onLane(p, "old", 0, RequestLane.A), onLane(p, "new", 0, RequestLane.B));
+
+    ServiceRoute byPods = DesiredRoutes.of(p, "new", pods).get(0);
+    assertThat(byPods.versions())
+        .extracting(VersionRoute::revision, VersionRoute::topic)
+        .containsExactly(
+            tuple("new", "corebus.shop.rpc.shop.payment.Pay-b"),
+            tuple("old", "corebus.shop.rpc.shop.payment.Pay"));
+
+    // A canary's explicit weights, whatever the pod counts; a weight of 0 is left out.
+    ServiceRoute canary =
+        DesiredRoutes.of(
+                p,
+                "new",
+                pods,
+                false,
+                List.of(
+                    new DesiredRoutes.Share("new", "2.0.0", 10, RequestLane.B),
+                    new DesiredRoutes.Share("old", "1.0.0", 90, RequestLane.A)))
+            .get(0);
+    assertThat(canary.versions())
+        .extracting(
+            VersionRoute::revision, VersionRoute::weight, VersionRoute::topic, VersionRoute::ready)
+        .containsExactly(
+            tuple("new", 10, "corebus.shop.rpc.shop.payment.Pay-b", 1),
+            tuple("old", 90, "corebus.shop.rpc.shop.payment.Pay", 1));
+    ServiceRoute promoted =
+        DesiredRoutes.of(
+                p,
+                "new",
+                pods,
+                false,
+                List.of(
+                    new DesiredRoutes.Share("new", "2.0.0", 100, RequestLane.B),
+                    new DesiredRoutes.Share("old", "1.0.0", 0, RequestLane.A)))
+            .get(0);
+    assertThat(promoted.versions()).extracting(VersionRoute::revision).containsExactly("new");
   }
 
   @Test

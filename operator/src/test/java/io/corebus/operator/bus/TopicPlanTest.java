@@ -64,6 +64,22 @@ class TopicPlanTest {
   }
 
   @Test
+  void aCanaryPluginGetsASecondRequestLanePerServiceSizedLikeTheFirst() {
+    Plugin payment = plugin("payment", 1, 5);
+    io.corebus.crds.Rollout rollout = new io.corebus.crds.Rollout();
+    rollout.setStrategy(io.corebus.crds.RolloutStrategy.Canary);
+    payment.getSpec().setRollout(rollout);
+
+    Map<String, DesiredTopic> topics = byName(TopicPlan.desired(payment, List.of(payment), LAYOUT));
+
+    DesiredTopic lane = topics.get(SHOP.alternateRequests("shop.payment.Api"));
+    assertThat(lane).isNotNull();
+    assertThat(lane.kind()).isEqualTo(DesiredTopic.Kind.REQUESTS);
+    assertThat(lane.partitions())
+        .isEqualTo(topics.get(SHOP.requests("shop.payment.Api")).partitions());
+  }
+
+  @Test
   void requestTopicsHaveAtLeastTheConfiguredMinimumOfPartitions() {
     Plugin single = plugin("single", 1, null);
     assertThat(byName(TopicPlan.desired(single, List.of(), LAYOUT)))
@@ -156,7 +172,10 @@ class TopicPlanTest {
 
     TopicPlan.Leftovers left = TopicPlan.leftovers(orders, List.of(orders, billing));
 
-    assertThat(left.requestTopics()).containsExactly(SHOP.requests("shop.orders.Api"));
+    // The second lane is listed too: it is deleted only if it exists (a past canary made it).
+    assertThat(left.requestTopics())
+        .containsExactly(
+            SHOP.requests("shop.orders.Api"), SHOP.alternateRequests("shop.orders.Api"));
     assertThat(left.otherTopics())
         .containsExactlyInAnyOrder(SHOP.deadLetters("orders"), SHOP.events("shop.order.Audit"))
         .doesNotContain(SHOP.events("shop.order.Placed"), SHOP.telemetry(), SHOP.routes());

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  *   <tr><th>what</th><th>name</th><th>who creates it</th></tr>
  *   <tr><td>requests for a service</td><td>{@code corebus.shop.rpc.shop.payment.PaymentService}</td>
  *       <td>operator (partitions &ge; replicas.max of the provider)</td></tr>
+ *   <tr><td>second request lane of a service (canary rollouts)</td>
+ *       <td>{@code corebus.shop.rpc.shop.payment.PaymentService-b}</td><td>operator</td></tr>
  *   <tr><td>reply slot of one runtime instance (pod)</td><td>{@code corebus.shop.reply.payment-7d9f-0}</td>
  *       <td>the runtime at start (idempotent); the operator deletes it with the pod</td></tr>
  *   <tr><td>events of a type</td><td>{@code corebus.shop.event.shop.order.OrderPlaced}</td><td>operator</td></tr>
@@ -68,6 +70,31 @@ public final class BusTopics {
   public String requests(String service) {
     return topic("rpc", service);
   }
+
+  /**
+   * The second request topic ("lane b") of a service whose plug-in rolls out by canary. During a
+   * canary the stable revision consumes one lane and the new revision the other, and the route
+   * gives each version its lane, so the callers' weighted choice is the exact split. The lanes swap
+   * roles at each promotion: the promoted revision stays on its lane and the old one drains its
+   * lane before its pods go. The suffix uses '-', which a protobuf service name cannot contain, so
+   * it never collides with another service's topic.
+   */
+  public String alternateRequests(String service) {
+    String topic = requests(service) + ALTERNATE_LANE_SUFFIX;
+    if (topic.length() > MAX_TOPIC_LENGTH) {
+      throw new IllegalArgumentException(
+          "second request topic of '"
+              + service
+              + "' would be "
+              + topic.length()
+              + " characters; Kafka allows "
+              + MAX_TOPIC_LENGTH);
+    }
+    return topic;
+  }
+
+  /** Appended to a service's request topic to name its second lane. */
+  public static final String ALTERNATE_LANE_SUFFIX = "-b";
 
   /**
    * The reply slot of one runtime instance: a single-partition topic that only that instance reads.

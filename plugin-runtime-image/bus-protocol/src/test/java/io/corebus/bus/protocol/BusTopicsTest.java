@@ -25,6 +25,16 @@ class BusTopicsTest {
   }
 
   @Test
+  void aServiceHasASecondRequestLaneThatNoServiceNameCanReach() {
+    assertThat(shop.alternateRequests("shop.payment.PaymentService"))
+        .isEqualTo("corebus.shop.rpc.shop.payment.PaymentService-b");
+    // '-' is not legal in a protobuf name: no service's first lane equals another's second.
+    assertThat(shop.alternateRequests("a.B")).isNotEqualTo(shop.requests("a.B_b"));
+    assertThatThrownBy(() -> shop.alternateRequests("s".repeat(231)))
+        .hasMessageContaining("Kafka allows 249");
+  }
+
+  @Test
   void namespacesAndInstallationsDoNotShareTopics() {
     assertThat(BusTopics.forNamespace("other").requests("a.B")).isNotEqualTo(shop.requests("a.B"));
     assertThat(BusTopics.forNamespace("staging", "shop").requests("a.B"))
