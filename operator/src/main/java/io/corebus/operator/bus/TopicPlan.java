@@ -5,7 +5,6 @@ import io.corebus.bus.protocol.RouteTableWriter;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.ProvidedService;
-import io.corebus.operator.model.PluginRevision;
 import io.corebus.operator.model.ReplicaCount;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.config.TopicConfig;
 
 /**
@@ -169,25 +167,23 @@ public final class TopicPlan {
 
   /**
    * Whether a topic is the reply slot of one of the plug-in's pods ({@code
-   * <prefix>.<ns>.reply.<plugin>-<revision>-<ordinal>}). The revision's fixed length keeps the
-   * slots of a plug-in named {@code pay} apart from those of {@code pay-v2}.
+   * <prefix>.<ns>.reply.<plugin>.<pod>}). Plug-in names have no dots, so the slots of a plug-in
+   * named {@code pay} are kept apart from those of {@code pay-v2}.
    */
   public static boolean isReplySlotOf(Plugin plugin, String topic) {
-    String prefix =
-        BusTopics.forNamespace(plugin.getMetadata().getNamespace())
-            .replies(plugin.getMetadata().getName());
-    return topic.startsWith(prefix)
-        && POD_SUFFIX.matcher(topic.substring(prefix.length())).matches();
+    String prefix = replyPrefix(plugin);
+    return topic.startsWith(prefix) && topic.length() > prefix.length();
   }
 
   /** The pod name a reply slot belongs to. */
   public static String replySlotPod(Plugin plugin, String topic) {
-    String prefix = BusTopics.forNamespace(plugin.getMetadata().getNamespace()).replies("x");
-    return topic.substring(prefix.length() - 1);
+    return topic.substring(replyPrefix(plugin).length());
   }
 
-  private static final Pattern POD_SUFFIX =
-      Pattern.compile("-[0-9a-f]{" + PluginRevision.LENGTH + "}-[0-9]+");
+  private static String replyPrefix(Plugin plugin) {
+    return BusTopics.forNamespace(plugin.getMetadata().getNamespace())
+        .replyPrefix(plugin.getMetadata().getName());
+  }
 
   /**
    * The route table as bus-protocol defines it ({@link RouteTableWriter#topicConfigs()}: compacted,

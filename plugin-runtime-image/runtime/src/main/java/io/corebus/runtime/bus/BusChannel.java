@@ -2,6 +2,7 @@ package io.corebus.runtime.bus;
 
 import io.corebus.bus.protocol.Endpoint;
 import io.corebus.bus.protocol.ServiceRoute;
+import io.corebus.runtime.security.CallSigner;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -37,6 +38,7 @@ public final class BusChannel extends Channel {
   final ScheduledExecutorService scheduler;
   final Executor callbackExecutor;
   final BusMetrics metrics;
+  final CallSigner signer;
   private final Map<String, MethodDescriptor<byte[], byte[]>> rawMethods =
       new ConcurrentHashMap<>();
 
@@ -51,6 +53,34 @@ public final class BusChannel extends Channel {
       ScheduledExecutorService scheduler,
       Executor callbackExecutor,
       BusMetrics metrics) {
+    this(
+        routes,
+        direct,
+        replySlot,
+        producer,
+        identity,
+        defaultDeadline,
+        maxAttempts,
+        scheduler,
+        callbackExecutor,
+        metrics,
+        CallSigner.none());
+  }
+
+  /** A channel whose calls carry the caller's signature (a secured bus). */
+  public BusChannel(
+      RouteTable routes,
+      DirectChannels direct,
+      ReplySlot replySlot,
+      Producer<byte[], byte[]> producer,
+      RuntimeIdentity identity,
+      Duration defaultDeadline,
+      int maxAttempts,
+      ScheduledExecutorService scheduler,
+      Executor callbackExecutor,
+      BusMetrics metrics,
+      CallSigner signer) {
+    this.signer = signer;
     this.routes = routes;
     this.direct = direct;
     this.replySlot = replySlot;

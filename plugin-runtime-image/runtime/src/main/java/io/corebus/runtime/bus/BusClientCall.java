@@ -1,6 +1,7 @@
 package io.corebus.runtime.bus;
 
 import io.corebus.bus.protocol.BusHeaders;
+import io.corebus.bus.protocol.CallSignature;
 import io.corebus.bus.protocol.Endpoint;
 import io.corebus.bus.protocol.ServiceRoute;
 import io.corebus.bus.protocol.VersionRoute;
@@ -302,6 +303,20 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     Records.put(h, BusHeaders.REPLY_PARTITION, Integer.toString(channel.replySlot.partition()));
     Records.put(h, BusHeaders.ATTEMPT, Integer.toString(attempt));
     Records.put(h, BusHeaders.TRACEPARENT, traceparent);
+    if (channel.signer.signs()) {
+      Records.put(
+          h,
+          BusHeaders.SIGNATURE,
+          channel.signer.sign(
+              new CallSignature.Claims(
+                  channel.identity.plugin(),
+                  method.getFullMethodName(),
+                  correlationId,
+                  idempotencyKey,
+                  deadlineMillis,
+                  channel.replySlot.topic(),
+                  request)));
+    }
     try {
       channel.producer.send(
           record,

@@ -27,6 +27,11 @@ import io.corebus.runtime.loader.JarFetcher;
 import io.corebus.runtime.loader.PluginClassLoader;
 import io.corebus.runtime.loader.PluginDiscovery;
 import io.corebus.runtime.loader.PluginLoadException;
+import io.corebus.runtime.security.BusSecurity;
+import io.corebus.runtime.security.CallAudit;
+import io.corebus.runtime.security.CallerKeys;
+import io.corebus.runtime.security.CallerVerifier;
+import io.corebus.runtime.security.KafkaClientSecurity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
@@ -107,6 +112,7 @@ public class PluginHost {
   private BusProbe probe;
   private TelemetryPublisher telemetry;
   private DirectServer directServer;
+  private CallerKeys callerKeys;
 
   public PluginHost(RuntimeConfig config, MeterRegistry meters) {
     this.config = config;
@@ -171,6 +177,26 @@ public class PluginHost {
         new RuntimeIdentity(config.namespace(), config.pluginName(), instanceName(), version);
   }
 
+  /**
+   * On a secured bus ({@code COREBUS_REQUIRE_SIGNED_CALLS}), follows the callers' public keys and
+   * returns the verifier that every request must pass; else null.
+   */
+  private CallerVerifier callerVerifier(KafkaClientSecurity security, BusTopics topics) {
+    if (!config.requireSignedCalls()) {
+      return null;
+    }
+    callerKeys =
+        new CallerKeys(
+            topics.keys(),
+            security.apply(
+                KafkaSettings.routeConsumer(
+                    config.kafkaBootstrap(),
+                    "corebus-" + identity.plugin() + "-" + identity.instance() + "-keys")),
+            scheduler);
+    callerKeys.start();
+    return new CallerVerifier(callerKeys, BusSecurity.KEY_WAIT);
+  }
+
   private void startPlugin() throws Exception {
     phase = Phase.STARTING;
     RuntimeConfig.Bus bus = config.bus();
@@ -189,13 +215,17 @@ public class PluginHost {
             threads("corebus-worker", loader));
     callbacks = Executors.newCachedThreadPool(threads("corebus-callback", loader));
 
-    admin = Admin.create(KafkaSettings.admin(bootstrap, clientId + "-admin"));
-    producer = new KafkaProducer<>(KafkaSettings.producer(bootstrap, clientId, bus.lingerMs()));
+    KafkaClientSecurity security = BusSecurity.clientSecurity(config);
+    admin = Admin.create(security.apply(KafkaSettings.admin(bootstrap, clientId + "-admin")));
+    producer =
+        new KafkaProducer<>(
+            security.apply(KafkaSettings.producer(bootstrap, clientId, bus.lingerMs())));
 
-    String slotTopic = topics.replies(identity.instance());
+    String slotTopic = topics.replies(identity.plugin(), identity.instance());
     ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
     replySlot =
-        new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, clientId + "-reply"));
+        new ReplySlot(
+            slotTopic, security.apply(KafkaSettings.replyConsumer(bootstrap, clientId + "-reply")));
     replySlot.start();
 
     BusMetrics busMetrics = new BusMetrics(meters);
@@ -203,7 +233,7 @@ public class PluginHost {
     routeTable =
         new RouteTable(
             topics.routes(),
-            KafkaSettings.routeConsumer(bootstrap, clientId + "-routes"),
+            security.apply(KafkaSettings.routeConsumer(bootstrap, clientId + "-routes")),
             busMetrics);
     directChannels = new DirectChannels();
     routeTable.onEndpointsChanged(directChannels::retainOnly);
@@ -222,7 +252,8 @@ public class PluginHost {
             bus.maxAttempts(),
             scheduler,
             callbacks,
-            busMetrics);
+            busMetrics,
+            BusSecurity.signer(config, security));
     ServiceRegistry services = new ServiceRegistry();
     EventBus events =
         new EventBus(
@@ -282,18 +313,21 @@ public class PluginHost {
               bus.idempotencyWindow(),
               Clock.systemUTC(),
               busMetrics,
-              allowedCallers);
+              allowedCallers,
+              callerVerifier(security, topics),
+              CallAudit.toLog());
       List<String> requestTopicNames =
           served.stream().map(s -> requestTopics.topicOf(s, topics)).distinct().sorted().toList();
       requestConsumer =
           new CommittingConsumer(
               "requests",
-              KafkaSettings.groupConsumer(
-                  bootstrap,
-                  topics.requestGroup(identity.plugin()),
-                  clientId + "-rpc",
-                  bus.maxInFlight(),
-                  bus.sessionTimeout()),
+              security.apply(
+                  KafkaSettings.groupConsumer(
+                      bootstrap,
+                      topics.requestGroup(identity.plugin()),
+                      clientId + "-rpc",
+                      bus.maxInFlight(),
+                      bus.sessionTimeout())),
               requestTopicNames,
               server::handle,
               bus.maxInFlight(),
@@ -321,12 +355,13 @@ public class PluginHost {
       eventConsumer =
           new CommittingConsumer(
               "events",
-              KafkaSettings.groupConsumer(
-                  bootstrap,
-                  topics.eventGroup(identity.plugin()),
-                  clientId + "-events",
-                  bus.maxInFlight(),
-                  bus.sessionTimeout()),
+              security.apply(
+                  KafkaSettings.groupConsumer(
+                      bootstrap,
+                      topics.eventGroup(identity.plugin()),
+                      clientId + "-events",
+                      bus.maxInFlight(),
+                      bus.sessionTimeout())),
               eventTopics,
               events::handle,
               bus.maxInFlight(),
@@ -466,6 +501,7 @@ public class PluginHost {
     closeQuietly(telemetry);
     closeQuietly(replySlot);
     closeQuietly(routeTable);
+    closeQuietly(callerKeys);
     closeQuietly(directChannels);
     if (producer != null) {
       producer.close(Duration.ofSeconds(5));
