@@ -62,6 +62,11 @@ public final class BusTopics {
     return namespace;
   }
 
+  /** The installation's prefix of every name. */
+  public String prefix() {
+    return prefix;
+  }
+
   /**
    * The topic holding requests for one gRPC service, such as {@code shop.payment.PaymentService}.
    */
