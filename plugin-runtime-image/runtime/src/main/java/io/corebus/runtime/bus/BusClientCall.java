@@ -25,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.header.Headers;
 import org.jboss.logging.Logger;
 
@@ -323,19 +324,34 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           (md, e) -> {
             if (e != null) {
               channel.replySlot.forget(correlationId);
-              reply.complete(
-                  Reply.error(
-                      Status.UNAVAILABLE.withDescription(
-                          "cannot send the request to " + topic + ": " + e)));
+              reply.complete(Reply.error(sendFailure(topic, e)));
             }
           });
     } catch (RuntimeException e) {
       channel.replySlot.forget(correlationId);
-      reply.complete(
-          Reply.error(
-              Status.UNAVAILABLE.withDescription(
-                  "cannot send the request to " + topic + ": " + e)));
+      reply.complete(Reply.error(sendFailure(topic, e)));
     }
+  }
+
+  /**
+   * A failed send: the broker refusing this plug-in's principal the topic (a secured bus whose ACLs
+   * do not let it call the service) is final, PERMISSION_DENIED; anything else may pass, so it is
+   * UNAVAILABLE and retried.
+   */
+  private Status sendFailure(String topic, Exception e) {
+    if (e instanceof AuthorizationException) {
+      return Status.PERMISSION_DENIED.withDescription(
+          "the bus does not let plug-in "
+              + channel.identity.plugin()
+              + " call "
+              + method.getServiceName()
+              + " (Kafka refused writing to "
+              + topic
+              + ": "
+              + e.getMessage()
+              + ")");
+    }
+    return Status.UNAVAILABLE.withDescription("cannot send the request to " + topic + ": " + e);
   }
 
   /** The hybrid path: the same request bytes as plain gRPC to one replica. */
