@@ -8,6 +8,7 @@ import io.corebus.crds.PluginSpec;
 import io.corebus.crds.PluginStatus;
 import io.corebus.crds.RolloutStrategy;
 import io.corebus.operator.bus.DesiredRoutes;
+import io.corebus.operator.bus.KafkaUnavailableException;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.bus.PluginTopics.Checked;
@@ -27,6 +28,7 @@ import io.corebus.operator.model.PodSetPlan.Removal;
 import io.corebus.operator.model.PodSetPlanner;
 import io.corebus.operator.model.PodState;
 import io.corebus.operator.model.ReplicaCount;
+import io.corebus.operator.security.PluginSecurity;
 import io.corebus.operator.status.PluginStatusAggregator;
 import io.corebus.operator.status.PluginStatusAggregator.BusProblem;
 import io.corebus.operator.validation.PluginValidator;
@@ -34,6 +36,7 @@ import io.corebus.operator.validation.Validation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -115,6 +118,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   static final String CONFIG_MAPS = "configmaps";
   static final String BUDGETS = "poddisruptionbudgets";
   static final String PEERS = "peer-plugins";
+  static final String SECRETS = "secrets";
 
   /** While a deleted Plugin's pods are terminating, look again at least this often. */
   static final Duration CLEANUP_RECHECK = Duration.ofSeconds(5);
@@ -126,6 +130,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   private final Clock clock;
   private final PodExpectations expectations;
   private final PluginEvents events;
+  private final PluginSecurity security;
 
   /** What {@link PluginRoutes#publish} last accepted, per Plugin: only changes are handed over. */
   private final Map<String, List<ServiceRoute>> publishedRoutes = new ConcurrentHashMap<>();
@@ -135,8 +140,18 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
 
   @Inject
   public PluginReconciler(
+      OperatorSettings settings,
+      PluginCensus census,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginSecurity security) {
+    this(settings, census, topics, routes, Clock.systemUTC(), security);
+  }
+
+  /** An operator for an unsecured bus. */
+  public PluginReconciler(
       OperatorSettings settings, PluginCensus census, PluginTopics topics, PluginRoutes routes) {
-    this(settings, census, topics, routes, Clock.systemUTC());
+    this(settings, census, topics, routes, Clock.systemUTC(), PluginSecurity.OFF);
   }
 
   public PluginReconciler(
@@ -145,6 +160,17 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       PluginTopics topics,
       PluginRoutes routes,
       Clock clock) {
+    this(settings, census, topics, routes, clock, PluginSecurity.OFF);
+  }
+
+  public PluginReconciler(
+      OperatorSettings settings,
+      PluginCensus census,
+      PluginTopics topics,
+      PluginRoutes routes,
+      Clock clock,
+      PluginSecurity security) {
+    this.security = security;
     this.settings = settings;
     this.census = census;
     this.topics = topics;
@@ -161,6 +187,9 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     sources.add(owned(context, Service.class, SERVICES));
     sources.add(owned(context, ConfigMap.class, CONFIG_MAPS));
     sources.add(owned(context, PodDisruptionBudget.class, BUDGETS));
+    if (security.enabled()) {
+      sources.add(owned(context, Secret.class, SECRETS));
+    }
     sources.add(
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Plugin.class, Plugin.class)
@@ -240,6 +269,24 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         if (!checked.problems().isEmpty()) {
           busProblem = topicProblem(checked);
           retry = settings.rolloutRecheck();
+        }
+      }
+      if (security.enabled()) {
+        // Before the pods: they mount the Secret, and log in as the user it names.
+        try {
+          security.ensure(
+              plugin,
+              namespacePlugins,
+              context.getSecondaryResource(Secret.class).orElse(null),
+              client);
+        } catch (KafkaUnavailableException e) {
+          if (busProblem == null) {
+            busProblem =
+                new BusProblem(
+                    PluginStatusAggregator.KAFKA_UNAVAILABLE,
+                    "the plug-in's Kafka user and ACLs are not in place: " + e.getMessage());
+          }
+          retry = shorter(retry, e.retryAfter());
         }
       }
       OwnedObjects.ensure(
@@ -437,7 +484,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
               + ") one pod at a time");
     }
     for (int ordinal : plan.create()) {
-      Pod desired = PluginPods.desired(plugin, revision, ordinal, settings);
+      Pod desired = security.mount(PluginPods.desired(plugin, revision, ordinal, settings), plugin);
       Pod created = Creations.create(client, desired, plugin.getMetadata().getUid());
       expectations.created(key, created);
       after.add(created);
@@ -597,6 +644,13 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         .withName(PluginNames.podDisruptionBudget(plugin))
         .delete();
     client.configMaps().inNamespace(ns).withName(PluginNames.configMap(plugin)).delete();
+    try {
+      security.release(plugin, client);
+    } catch (KafkaUnavailableException e) {
+      LOG.warnf("%s: cannot remove the plug-in's Kafka user and ACLs yet: %s", key, e.getMessage());
+      return DeleteControl.noFinalizerRemoval()
+          .rescheduleAfter(Math.max(e.retryAfter().toMillis(), 100));
+    }
 
     ReleaseReport released = topics.release(plugin, remainingPeers(context, plugin));
     if (released instanceof Draining d) {

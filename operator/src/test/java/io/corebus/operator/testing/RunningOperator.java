@@ -5,6 +5,7 @@ import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.metrics.PluginCensus;
 import io.corebus.operator.plugin.PluginReconciler;
+import io.corebus.operator.security.PluginSecurity;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -27,7 +28,11 @@ public final class RunningOperator implements AutoCloseable {
   private final PluginCensus census = new PluginCensus(new SimpleMeterRegistry());
 
   private RunningOperator(
-      MockCluster cluster, OperatorSettings settings, PluginTopics topics, PluginRoutes routes) {
+      MockCluster cluster,
+      OperatorSettings settings,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginSecurity security) {
     client = cluster.newOperatorClient();
     Metrics counter =
         new Metrics() {
@@ -50,19 +55,32 @@ public final class RunningOperator implements AutoCloseable {
                     .withMetrics(counter)
                     .withCacheSyncTimeout(Duration.ofSeconds(30))
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
-    operator.register(new PluginReconciler(settings, census, topics, routes));
+    operator.register(
+        new PluginReconciler(
+            settings, census, topics, routes, java.time.Clock.systemUTC(), security));
     operator.start();
   }
 
   /** The operator without Kafka: topics and routes are not handled. */
   public static RunningOperator start(MockCluster cluster, OperatorSettings settings) {
-    return new RunningOperator(cluster, settings, PluginTopics.NONE, PluginRoutes.NONE);
+    return new RunningOperator(
+        cluster, settings, PluginTopics.NONE, PluginRoutes.NONE, PluginSecurity.OFF);
   }
 
   /** The operator with the given topic handling and route seam. */
   public static RunningOperator start(
       MockCluster cluster, OperatorSettings settings, PluginTopics topics, PluginRoutes routes) {
-    return new RunningOperator(cluster, settings, topics, routes);
+    return new RunningOperator(cluster, settings, topics, routes, PluginSecurity.OFF);
+  }
+
+  /** The operator on a secured bus. */
+  public static RunningOperator start(
+      MockCluster cluster,
+      OperatorSettings settings,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginSecurity security) {
+    return new RunningOperator(cluster, settings, topics, routes, security);
   }
 
   /** Reconciles finished for a Plugin so far. */

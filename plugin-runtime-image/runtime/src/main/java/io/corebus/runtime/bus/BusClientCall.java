@@ -377,6 +377,11 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     headers.put(DirectServer.CALLER_INSTANCE, channel.identity.instance());
     headers.put(DirectServer.IDEMPOTENCY_KEY, idempotencyKey);
     headers.put(DirectServer.TRACEPARENT, traceparent);
+    channel.signDirect(
+        headers,
+        method.getFullMethodName(),
+        idempotencyKey,
+        System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(remainingNanos));
     call.start(
         new Listener<byte[]>() {
           private byte[] body;

@@ -346,7 +346,10 @@ public class PluginHost {
                   services.definitions(served),
                   allowedCallers,
                   workers,
-                  busMetrics)
+                  busMetrics,
+                  callerKeys,
+                  CallAudit.toLog(),
+                  identity.plugin())
               .start();
       LOG.infof("direct gRPC (hybrid routes) on port %d", directServer.port());
     }

@@ -94,6 +94,8 @@ class SecuredBusIT {
   static Side caller;
   static Side intruder;
   static Side mallory;
+  static ServiceRegistry echoServices;
+  static CallerKeys echoKeys;
 
   /** One plug-in's runtime pieces, logged in as its own principal. */
   record Side(
@@ -174,13 +176,14 @@ class SecuredBusIT {
         new KafkaProducer<>(security.apply(KafkaSettings.producer(bootstrap, "echo", 0)));
     closing.add(producer);
     CallerKeys callerKeys =
-        new CallerKeys(
+        echoKeys =
+            new CallerKeys(
             topics.keys(),
             security.apply(KafkaSettings.routeConsumer(bootstrap, "echo-keys")),
             scheduler);
     callerKeys.start();
     closing.add(callerKeys);
-    ServiceRegistry registry = new ServiceRegistry();
+    ServiceRegistry registry = echoServices = new ServiceRegistry();
     registry.register(new EchoService());
     RpcServer server =
         new RpcServer(
@@ -360,6 +363,73 @@ class SecuredBusIT {
                     .contains("the signature does not match"));
     // The real caller still gets through.
     assertThat(caller.say("still me")).isEqualTo("echo: still me");
+  }
+
+  @Test
+  void theDirectPathCarriesTheSignatureAndRefusesAForgedCaller() throws Exception {
+    DirectServer direct =
+        new DirectServer(
+                "127.0.0.1",
+                0,
+                echoServices.definitions(Set.of(EchoService.SERVICE)),
+                AllowedCallers.of(Map.of(EchoService.SERVICE, List.of("caller", "mallory"))),
+                workers,
+                new BusMetrics(new SimpleMeterRegistry()),
+                echoKeys,
+                CallAudit.to(audit::add),
+                "echo")
+            .start();
+    io.grpc.ManagedChannel grpc =
+        io.grpc.Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", direct.port(), io.grpc.InsecureChannelCredentials.create())
+            .build();
+    try {
+      long deadline = System.currentTimeMillis() + 10_000;
+      io.grpc.Metadata signed = new io.grpc.Metadata();
+      signed.put(DirectServer.CALLER, "caller");
+      caller.channel().signDirect(signed, EchoService.SAY.getFullMethodName(), null, deadline);
+      assertThat(directSay(grpc, signed)).isEqualTo("echo: direct");
+
+      // mallory names caller but can only sign as herself; or does not sign at all.
+      io.grpc.Metadata forged = new io.grpc.Metadata();
+      forged.put(DirectServer.CALLER, "caller");
+      forged.put(DirectServer.CALLER_INSTANCE, "mallory-0");
+      mallory.channel().signDirect(forged, EchoService.SAY.getFullMethodName(), null, deadline);
+      assertThatThrownBy(() -> directSay(grpc, forged))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                assertThat(e.getStatus().getDescription())
+                    .contains("the signature does not match plug-in caller's key");
+              });
+      io.grpc.Metadata unsigned = new io.grpc.Metadata();
+      unsigned.put(DirectServer.CALLER, "caller");
+      unsigned.put(DirectServer.CALLER_INSTANCE, "mallory-0");
+      assertThatThrownBy(() -> directSay(grpc, unsigned))
+          .hasMessageContaining("PERMISSION_DENIED")
+          .hasMessageContaining("the call is not signed");
+      assertThat(audit)
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .contains("caller=caller caller-instance=mallory-0")
+                      .contains("transport=direct")
+                      .contains("the signature does not match"));
+    } finally {
+      grpc.shutdownNow();
+      direct.close();
+    }
+  }
+
+  private static String directSay(io.grpc.Channel grpc, io.grpc.Metadata headers) {
+    return ClientCalls.blockingUnaryCall(
+            io.grpc.ClientInterceptors.intercept(
+                grpc, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)),
+            EchoService.SAY,
+            CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+            StringValue.of("direct"))
+        .getValue();
   }
 
   /** A request from mallory's producer that names {@code caller} as its caller. */
