@@ -116,7 +116,7 @@ class PluginCredentialsTest {
     payment.getSpec().getProvides().get(0).setAllowedCallers(List.of("orders"));
     var member = PluginCredentials.member(payment);
     assertThat(member.plugin()).isEqualTo("payment");
-    assertThat(member.provides()).containsEntry("shop.payment.Api", List.of("orders"));
+    assertThat(member.provides().get("shop.payment.Api")).containsExactly("orders");
   }
 
   private static String decode(Secret s, String key) {

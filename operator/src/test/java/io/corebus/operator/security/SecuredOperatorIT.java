@@ -132,8 +132,7 @@ class SecuredOperatorIT {
   boolean writes(String plugin, String topic) throws Exception {
     return aclsOf(plugin).stream()
         .anyMatch(
-            b ->
-                b.pattern().name().equals(topic) && b.entry().operation() == AclOperation.WRITE);
+            b -> b.pattern().name().equals(topic) && b.entry().operation() == AclOperation.WRITE);
   }
 
   @Test
@@ -154,10 +153,22 @@ class SecuredOperatorIT {
 
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> !client.pods().inNamespace(NS).withLabel("corebus.io/plugin", "orders")
-            .list().getItems().isEmpty());
+        .until(
+            () ->
+                !client
+                    .pods()
+                    .inNamespace(NS)
+                    .withLabel("corebus.io/plugin", "orders")
+                    .list()
+                    .getItems()
+                    .isEmpty());
     Pod pod =
-        client.pods().inNamespace(NS).withLabel("corebus.io/plugin", "orders").list().getItems()
+        client
+            .pods()
+            .inNamespace(NS)
+            .withLabel("corebus.io/plugin", "orders")
+            .list()
+            .getItems()
             .get(0);
     assertThat(pod.getSpec().getVolumes())
         .anySatisfy(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("orders-kafka"));
@@ -189,7 +200,12 @@ class SecuredOperatorIT {
         .atMost(Duration.ofSeconds(60))
         .until(() -> client.secrets().inNamespace(NS).withName("third-kafka").get() != null);
     assertThat(
-            client.secrets().inNamespace(NS).withName("orders-kafka").get().getData()
+            client
+                .secrets()
+                .inNamespace(NS)
+                .withName("orders-kafka")
+                .get()
+                .getData()
                 .get(RuntimeContract.KAFKA_PASSWORD_FILE))
         .isEqualTo(before);
     assertThat(canLogIn(creds)).isTrue();

@@ -1,7 +1,7 @@
 package io.corebus.runtime.bus;
 
-import io.corebus.bus.protocol.Endpoint;
 import io.corebus.bus.protocol.CallSignature;
+import io.corebus.bus.protocol.Endpoint;
 import io.corebus.bus.protocol.ServiceRoute;
 import io.corebus.runtime.security.CallSigner;
 import io.grpc.CallOptions;

@@ -178,9 +178,9 @@ class SecuredBusIT {
     CallerKeys callerKeys =
         echoKeys =
             new CallerKeys(
-            topics.keys(),
-            security.apply(KafkaSettings.routeConsumer(bootstrap, "echo-keys")),
-            scheduler);
+                topics.keys(),
+                security.apply(KafkaSettings.routeConsumer(bootstrap, "echo-keys")),
+                scheduler);
     callerKeys.start();
     closing.add(callerKeys);
     ServiceRegistry registry = echoServices = new ServiceRegistry();
