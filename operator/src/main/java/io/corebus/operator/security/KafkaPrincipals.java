@@ -144,10 +144,11 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
     BusTopics topics = PluginCredentials.topics(plugin);
     String principal = BusPermissions.principal(topics, plugin.getMetadata().getName());
     String user = PluginCredentials.userName(plugin);
-    bus.call(
-        "release-principal",
-        admin -> {
-          bus.await(admin.deleteAcls(List.of(filter(principal))).all());
+    boolean keysExist =
+        bus.call(
+            "release-principal",
+            admin -> {
+              bus.await(admin.deleteAcls(List.of(filter(principal))).all());
           try {
             bus.await(
                 admin
@@ -160,9 +161,11 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
               throw e;
             }
           }
-          return null;
+          // Also after a restart (nothing remembered): withdraw the key if the topic is there.
+          return keyTopics.contains(topics.keys())
+              || bus.await(admin.listTopics().names()).contains(topics.keys());
         });
-    if (keyTopics.contains(topics.keys())) {
+    if (keysExist) {
       publishKey(topics.keys(), plugin.getMetadata().getName(), null);
     }
     applied.remove(key(plugin));

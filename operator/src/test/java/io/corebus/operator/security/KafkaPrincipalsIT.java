@@ -2,6 +2,7 @@ package io.corebus.operator.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.corebus.bus.protocol.BusPermissions;
 import io.corebus.bus.protocol.BusTopics;
@@ -122,14 +123,19 @@ class KafkaPrincipalsIT {
     }
 
     String principal = "User:corebus.shop.intruder";
-    assertThat(aclsOf(principal))
+    // The brokers' view of ACLs follows the metadata log: wait for it rather than race it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(aclsOf(principal))
         .isEqualTo(
             KafkaPrincipals.bindings(
                 BusPermissions.of(
                     shop,
                     PluginCredentials.member(intruder),
                     all.stream().map(PluginCredentials::member).toList())))
-        .noneMatch(b -> b.pattern().name().equals(shop.requests("shop.payment.Api")));
+        .noneMatch(b -> b.pattern().name().equals(shop.requests("shop.payment.Api"))));
     // The user logs in with the Secret's password and sees what its ACLs allow.
     try (Admin asIntruder =
         Admin.create(kafka.broker().clientProperties(creds.username(), creds.password()))) {
@@ -144,10 +150,10 @@ class KafkaPrincipalsIT {
             new ResourcePattern(
                 ResourceType.TOPIC, shop.requests("shop.payment.Api"), PatternType.LITERAL),
             new AccessControlEntry(principal, "*", AclOperation.WRITE, AclPermissionType.ALLOW));
-    assertThat(aclsOf(principal)).contains(writePayment);
+    await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf(principal).contains(writePayment));
     payment.getSpec().getProvides().get(0).setAllowedCallers(List.of("orders"));
     principals.ensure(intruder, creds, all);
-    assertThat(aclsOf(principal)).doesNotContain(writePayment);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !aclsOf(principal).contains(writePayment));
 
     // An ACL someone added by hand is taken away.
     AclBinding stray =
@@ -155,8 +161,9 @@ class KafkaPrincipalsIT {
             new ResourcePattern(ResourceType.TOPIC, "corebus.shop.", PatternType.PREFIXED),
             new AccessControlEntry(principal, "*", AclOperation.READ, AclPermissionType.ALLOW));
     superAdmin.createAcls(List.of(stray)).all().get(10, TimeUnit.SECONDS);
+    await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf(principal).contains(stray));
     principals.ensure(intruder, creds, all);
-    assertThat(aclsOf(principal)).doesNotContain(stray);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !aclsOf(principal).contains(stray));
   }
 
   @Test
@@ -179,7 +186,7 @@ class KafkaPrincipalsIT {
     }
 
     principals.release(svc);
-    assertThat(aclsOf("User:corebus.lab.svc")).isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf("User:corebus.lab.svc").isEmpty());
     assertThat(latestKeys(lab.keys())).doesNotContainKey("svc");
     try (Admin gone =
         Admin.create(kafka.broker().clientProperties(creds.username(), "rotated-password-123"))) {

@@ -215,7 +215,7 @@ class SecuredOperatorIT {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> client.secrets().inNamespace(NS).withName("orders-kafka").get() == null);
-    assertThat(aclsOf("orders")).isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf("orders").isEmpty());
     assertThat(canLogIn(creds)).isFalse();
     assertThat(payment.getMetadata().getName()).isEqualTo("payment");
   }
