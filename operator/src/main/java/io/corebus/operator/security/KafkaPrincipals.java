@@ -149,22 +149,23 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
             "release-principal",
             admin -> {
               bus.await(admin.deleteAcls(List.of(filter(principal))).all());
-          try {
-            bus.await(
-                admin
-                    .alterUserScramCredentials(
-                        List.of(
-                            new UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)))
-                    .all());
-          } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof ResourceNotFoundException)) {
-              throw e;
-            }
-          }
-          // Also after a restart (nothing remembered): withdraw the key if the topic is there.
-          return keyTopics.contains(topics.keys())
-              || bus.await(admin.listTopics().names()).contains(topics.keys());
-        });
+              try {
+                bus.await(
+                    admin
+                        .alterUserScramCredentials(
+                            List.of(
+                                new UserScramCredentialDeletion(
+                                    user, ScramMechanism.SCRAM_SHA_512)))
+                        .all());
+              } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof ResourceNotFoundException)) {
+                  throw e;
+                }
+              }
+              // Also after a restart (nothing remembered): withdraw the key if the topic is there.
+              return keyTopics.contains(topics.keys())
+                  || bus.await(admin.listTopics().names()).contains(topics.keys());
+            });
     if (keysExist) {
       publishKey(topics.keys(), plugin.getMetadata().getName(), null);
     }

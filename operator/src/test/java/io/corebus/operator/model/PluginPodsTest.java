@@ -193,8 +193,7 @@ class PluginPodsTest {
             RuntimeContract.ENV_REQUIRE_SIGNED_CALLS);
     // A jar plug-in gets all of them (an image plug-in all but the two jar variables).
     assertThat(env)
-        .containsKeys(
-            contract.stream().filter(e -> !secured.contains(e)).toArray(String[]::new))
+        .containsKeys(contract.stream().filter(e -> !secured.contains(e)).toArray(String[]::new))
         .doesNotContainKeys(secured.toArray(String[]::new));
     Map<String, EnvVar> securedEnv =
         env(

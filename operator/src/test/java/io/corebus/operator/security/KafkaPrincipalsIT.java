@@ -129,13 +129,13 @@ class KafkaPrincipalsIT {
         .untilAsserted(
             () ->
                 assertThat(aclsOf(principal))
-        .isEqualTo(
-            KafkaPrincipals.bindings(
-                BusPermissions.of(
-                    shop,
-                    PluginCredentials.member(intruder),
-                    all.stream().map(PluginCredentials::member).toList())))
-        .noneMatch(b -> b.pattern().name().equals(shop.requests("shop.payment.Api"))));
+                    .isEqualTo(
+                        KafkaPrincipals.bindings(
+                            BusPermissions.of(
+                                shop,
+                                PluginCredentials.member(intruder),
+                                all.stream().map(PluginCredentials::member).toList())))
+                    .noneMatch(b -> b.pattern().name().equals(shop.requests("shop.payment.Api"))));
     // The user logs in with the Secret's password and sees what its ACLs allow.
     try (Admin asIntruder =
         Admin.create(kafka.broker().clientProperties(creds.username(), creds.password()))) {
