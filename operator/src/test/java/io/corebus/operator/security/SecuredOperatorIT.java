@@ -171,7 +171,8 @@ class SecuredOperatorIT {
             .getItems()
             .get(0);
     assertThat(pod.getSpec().getVolumes())
-        .anyMatch(v -> v.getSecret() != null && "orders-kafka".equals(v.getSecret().getSecretName()));
+        .anyMatch(
+            v -> v.getSecret() != null && "orders-kafka".equals(v.getSecret().getSecretName()));
     assertThat(pod.getSpec().getContainers().get(0).getEnv())
         .anySatisfy(
             e -> {
