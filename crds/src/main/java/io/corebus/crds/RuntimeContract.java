@@ -56,6 +56,39 @@ public final class RuntimeContract {
 
   public static final String ENV_KAFKA_BOOTSTRAP = "COREBUS_KAFKA_BOOTSTRAP";
 
+  /** PLAINTEXT (unset), SSL, SASL_PLAINTEXT or SASL_SSL: how the runtime's clients connect. */
+  public static final String ENV_KAFKA_SECURITY_PROTOCOL = "COREBUS_KAFKA_SECURITY_PROTOCOL";
+
+  /** The SASL mechanism with a SASL protocol, such as SCRAM-SHA-512. */
+  public static final String ENV_KAFKA_SASL_MECHANISM = "COREBUS_KAFKA_SASL_MECHANISM";
+
+  /**
+   * Directory of the mounted credentials Secret of the plug-in ({@link #KAFKA_CREDENTIALS_PATH}):
+   * files {@link #KAFKA_USERNAME_FILE}, {@link #KAFKA_PASSWORD_FILE}, {@link #SIGNING_KEY_FILE}
+   * and, with TLS, {@link #KAFKA_CA_FILE}. Passwords and keys never travel in the environment.
+   */
+  public static final String ENV_KAFKA_CREDENTIALS_DIR = "COREBUS_KAFKA_CREDENTIALS_DIR";
+
+  /**
+   * {@code true} on a secured bus: every call must carry a valid signature of its caller (see
+   * io.corebus.bus.protocol.CallSignature), else it is denied with PERMISSION_DENIED.
+   */
+  public static final String ENV_REQUIRE_SIGNED_CALLS = "COREBUS_REQUIRE_SIGNED_CALLS";
+
+  /** Where the plug-in's credentials Secret ({@code <plugin>-kafka}) is mounted. */
+  public static final String KAFKA_CREDENTIALS_PATH = "/etc/corebus/kafka";
+
+  /** Keys of the credentials Secret, and so file names below {@link #KAFKA_CREDENTIALS_PATH}. */
+  public static final String KAFKA_USERNAME_FILE = "username";
+
+  public static final String KAFKA_PASSWORD_FILE = "password";
+
+  /** Base64 PKCS#8 Ed25519 private key that signs the plug-in's calls. */
+  public static final String SIGNING_KEY_FILE = "signing-key";
+
+  /** PEM CA certificates to trust for the brokers' TLS certificates (TLS only). */
+  public static final String KAFKA_CA_FILE = "ca.crt";
+
   /** Directory holding spec.config, one file per key (a mounted ConfigMap); watched for changes. */
   public static final String ENV_CONFIG_DIR = "COREBUS_CONFIG_DIR";
 

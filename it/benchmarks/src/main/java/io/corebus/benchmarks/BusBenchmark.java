@@ -169,7 +169,7 @@ public final class BusBenchmark {
         publish(producer, writer.put(busRoute));
         callee.awaitReady(Duration.ofSeconds(120));
 
-        String slotTopic = topics.replies("bench-caller-0");
+        String slotTopic = topics.replies("bench-caller", "bench-caller-0");
         ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
         BusMetrics metrics = new BusMetrics(new SimpleMeterRegistry());
         try (ReplySlot slot =

@@ -26,10 +26,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -84,6 +86,7 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   private final String bootstrapServers;
+  private final Scram admin;
   private final Process process;
   private final OutputStream parentPipe;
   private final Path workDir;
@@ -92,11 +95,13 @@ public final class KafkaBroker implements AutoCloseable {
 
   private KafkaBroker(
       String bootstrapServers,
+      Scram admin,
       Process process,
       OutputStream parentPipe,
       Path workDir,
       Path logFile) {
     this.bootstrapServers = bootstrapServers;
+    this.admin = admin;
     this.process = process;
     this.parentPipe = parentPipe;
     this.workDir = workDir;
@@ -130,12 +135,16 @@ public final class KafkaBroker implements AutoCloseable {
    * new child-process broker.
    */
   public static KafkaBroker startOrConnect(Options options) {
+    // A secured broker needs its super user's password, which an external one does not give us.
+    if (options.secured) {
+      return start(options);
+    }
     return externalBootstrap().map(KafkaBroker::connectTo).orElseGet(() -> start(options));
   }
 
   /** A handle on a broker that runs elsewhere; {@link #close()} leaves it running. */
   public static KafkaBroker connectTo(String bootstrapServers) {
-    return new KafkaBroker(bootstrapServers, null, null, null, null);
+    return new KafkaBroker(bootstrapServers, null, null, null, null, null);
   }
 
   private static KafkaBroker startOnce(Options options) {
@@ -163,6 +172,25 @@ public final class KafkaBroker implements AutoCloseable {
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+    Scram admin = options.secured ? Scram.generated(SUPER_USER) : null;
+    if (admin != null) {
+      // One SASL_PLAINTEXT listener for clients and the broker itself; SCRAM users live in the
+      // cluster metadata (the super user is written there by the storage format below). The
+      // controller listener stays PLAINTEXT on loopback: a combined node talks to its own
+      // controller as ANONYMOUS, which therefore has to be a super user (KRaft cannot do SCRAM
+      // on the controller listener).
+      props.put(
+          "listeners", "CLIENT://" + bootstrap + ",CONTROLLER://" + host + ":" + controllerPort);
+      props.put("advertised.listeners", "CLIENT://" + bootstrap);
+      props.put("inter.broker.listener.name", "CLIENT");
+      props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT");
+      props.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+      props.put("sasl.mechanism.inter.broker.protocol", SCRAM_MECHANISM);
+      props.put("listener.name.client.scram-sha-512.sasl.jaas.config", admin.jaasConfig());
+      props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      props.put("super.users", "User:" + admin.user() + ";User:ANONYMOUS");
+      props.put("allow.everyone.if.no.acl.found", "false");
+    }
     props.put("log.dirs", dataDir.toString());
     props.put("num.partitions", "1");
     props.put("auto.create.topics.enable", "false");
@@ -210,6 +238,12 @@ public final class KafkaBroker implements AutoCloseable {
             "--config",
             config.toString(),
             "--ignore-formatted"));
+    if (admin != null) {
+      format.addAll(
+          List.of(
+              "--add-scram",
+              SCRAM_MECHANISM + "=[name=" + admin.user() + ",password=" + admin.password() + "]"));
+    }
     run(format, workDir, workDir.resolve("format.log"), Duration.ofSeconds(60));
 
     List<String> server = new ArrayList<>(jvm);
@@ -227,7 +261,7 @@ public final class KafkaBroker implements AutoCloseable {
       throw new UncheckedIOException("cannot start the Kafka broker", e);
     }
     KafkaBroker broker =
-        new KafkaBroker(bootstrap, process, process.getOutputStream(), workDir, logFile);
+        new KafkaBroker(bootstrap, admin, process, process.getOutputStream(), workDir, logFile);
     RUNNING.add(broker);
     try {
       broker.awaitReady(options.startupTimeout);
@@ -247,7 +281,7 @@ public final class KafkaBroker implements AutoCloseable {
   private void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(clientProperties());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
     try (Admin admin = Admin.create(props)) {
@@ -299,11 +333,37 @@ public final class KafkaBroker implements AutoCloseable {
     return workDir;
   }
 
-  /** Admin client properties for this broker; add your own before {@code Admin.create}. */
+  /**
+   * Admin client properties for this broker; add your own before {@code Admin.create}. On a
+   * {@linkplain Options#secured() secured} broker they log in as the super user.
+   */
   public Map<String, Object> clientProperties() {
+    return admin == null ? plainProperties() : clientProperties(admin.user(), admin.password());
+  }
+
+  /** Client properties that log in as a SCRAM user (on a secured broker). */
+  public Map<String, Object> clientProperties(String user, String password) {
+    Map<String, Object> props = plainProperties();
+    props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+    props.put(SaslConfigs.SASL_MECHANISM, SCRAM_MECHANISM);
+    props.put(SaslConfigs.SASL_JAAS_CONFIG, new Scram(user, password).jaasConfig());
+    return props;
+  }
+
+  private Map<String, Object> plainProperties() {
     Map<String, Object> props = new LinkedHashMap<>();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     return props;
+  }
+
+  /** Whether clients must log in with SCRAM and the standard authorizer checks ACLs. */
+  public boolean isSecured() {
+    return admin != null;
+  }
+
+  /** The super user of a secured broker (SCRAM-SHA-512), or null. */
+  public Scram superUser() {
+    return admin;
   }
 
   /** Creates a topic with replication factor 1; an existing topic of that name is left as is. */
@@ -444,8 +504,33 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /** The SASL mechanism of a secured broker. */
+  public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+
+  /** The user name of a secured broker's super user. */
+  public static final String SUPER_USER = "admin";
+
+  /** A SCRAM user name and password. */
+  public record Scram(String user, String password) {
+    static Scram generated(String user) {
+      byte[] bytes = new byte[18];
+      new java.security.SecureRandom().nextBytes(bytes);
+      return new Scram(user, java.util.HexFormat.of().formatHex(bytes));
+    }
+
+    /** The client's sasl.jaas.config for this user. */
+    public String jaasConfig() {
+      return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+          + user
+          + "\" password=\""
+          + password
+          + "\";";
+    }
+  }
+
   /** How to start a broker. */
   public static final class Options {
+    private boolean secured;
     private String heap = "512m";
     private String host = "127.0.0.1";
     private String logLevel = "info";
@@ -473,6 +558,16 @@ public final class KafkaBroker implements AutoCloseable {
 
     public Options startupTimeout(Duration startupTimeout) {
       this.startupTimeout = startupTimeout;
+      return this;
+    }
+
+    /**
+     * A secured broker: clients log in with SASL/SCRAM-SHA-512 over SASL_PLAINTEXT, the standard
+     * authorizer enforces ACLs (nothing is allowed without one) and a generated super user ({@link
+     * KafkaBroker#superUser()}) is created when the storage is formatted.
+     */
+    public Options secured() {
+      this.secured = true;
       return this;
     }
 

@@ -95,9 +95,12 @@ public final class LocalCluster implements AutoCloseable {
     try {
       KafkaBroker kafka = null;
       if (options.kafka) {
-        kafka =
-            KafkaBroker.startOrConnect(
-                new KafkaBroker.Options().parentDir(workDir).heap(options.kafkaHeap));
+        KafkaBroker.Options brokerOptions =
+            new KafkaBroker.Options().parentDir(workDir).heap(options.kafkaHeap);
+        if (options.securedBus) {
+          brokerOptions.secured();
+        }
+        kafka = KafkaBroker.startOrConnect(brokerOptions);
         started.add(kafka);
       }
       LocalApiServer api =
@@ -217,6 +220,21 @@ public final class LocalCluster implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + options.operatorHeap);
     command.add("-XX:+UseSerialGC");
+    if (kafka != null && kafka.isSecured()) {
+      // The operator logs in as the broker's super user and manages the plug-ins' principals.
+      // The password goes through a file, not the command line.
+      Path password = workDir.resolve("operator-kafka-password");
+      try {
+        Files.writeString(password, kafka.superUser().password());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      command.add("-Dcorebus.kafka.security-protocol=SASL_PLAINTEXT");
+      command.add("-Dcorebus.kafka.sasl.mechanism=" + KafkaBroker.SCRAM_MECHANISM);
+      command.add("-Dcorebus.kafka.sasl.username=" + kafka.superUser().user());
+      command.add("-Dcorebus.kafka.sasl.password-file=" + password);
+      command.add("-Dcorebus.kafka.security.manage-principals=true");
+    }
     options.operatorProperties.forEach((k, v) -> command.add("-D" + k + "=" + v));
     command.add("-cp");
     command.add(jar + File.pathSeparator + ContainerCommand.guardLocation());
@@ -510,6 +528,7 @@ public final class LocalCluster implements AutoCloseable {
     private String namespace = "default";
     private int apiPort;
     private boolean kafka = true;
+    private boolean securedBus;
     private String kafkaHeap = "512m";
     private boolean operator;
     private Path operatorJar;
@@ -538,6 +557,16 @@ public final class LocalCluster implements AutoCloseable {
     /** Whether to start the Kafka broker (default true). */
     public Options kafka(boolean start) {
       this.kafka = start;
+      return this;
+    }
+
+    /**
+     * A secured bus: the broker requires SASL/SCRAM and ACLs ({@link
+     * KafkaBroker.Options#secured()}) and the operator manages a principal, ACLs and signing keys
+     * per plug-in (see docs/security.md). Off by default.
+     */
+    public Options securedBus() {
+      this.securedBus = true;
       return this;
     }
 

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.config.TopicConfig;
 
 /**
@@ -196,25 +195,23 @@ public final class TopicPlan {
 
   /**
    * Whether a topic is the reply slot of one of the plug-in's pods ({@code
-   * <prefix>.<ns>.reply.<plugin>-<revision>-<ordinal>}). The revision's fixed length keeps the
-   * slots of a plug-in named {@code pay} apart from those of {@code pay-v2}.
+   * <prefix>.<ns>.reply.<plugin>.<pod>}). Plug-in names have no dots, so the slots of a plug-in
+   * named {@code pay} are kept apart from those of {@code pay-v2}.
    */
   public static boolean isReplySlotOf(Plugin plugin, String topic) {
-    String prefix =
-        BusTopics.forNamespace(plugin.getMetadata().getNamespace())
-            .replies(plugin.getMetadata().getName());
-    return topic.startsWith(prefix)
-        && POD_SUFFIX.matcher(topic.substring(prefix.length())).matches();
+    String prefix = replyPrefix(plugin);
+    return topic.startsWith(prefix) && topic.length() > prefix.length();
   }
 
   /** The pod name a reply slot belongs to. */
   public static String replySlotPod(Plugin plugin, String topic) {
-    String prefix = BusTopics.forNamespace(plugin.getMetadata().getNamespace()).replies("x");
-    return topic.substring(prefix.length() - 1);
+    return topic.substring(replyPrefix(plugin).length());
   }
 
-  private static final Pattern POD_SUFFIX =
-      Pattern.compile("-[0-9a-f]{" + PluginRevision.LENGTH + "}-[0-9]+");
+  private static String replyPrefix(Plugin plugin) {
+    return BusTopics.forNamespace(plugin.getMetadata().getNamespace())
+        .replyPrefix(plugin.getMetadata().getName());
+  }
 
   /**
    * The route table as bus-protocol defines it ({@link RouteTableWriter#topicConfigs()}: compacted,

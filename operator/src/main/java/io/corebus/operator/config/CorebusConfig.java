@@ -104,6 +104,9 @@ public interface CorebusConfig {
     /** Topics the operator creates. */
     Topics topics();
 
+    /** The secured bus: a principal, ACLs and signing keys per plug-in. */
+    Security security();
+
     /**
      * Extra Kafka client properties, applied last to the Admin client and to the route table's
      * producer and reader (for example {@code
@@ -153,6 +156,28 @@ public interface CorebusConfig {
     Optional<String> password();
 
     Optional<Path> passwordFile();
+  }
+
+  interface Security {
+    /**
+     * Gives every plug-in its own Kafka user (SCRAM-SHA-512, password in the Secret {@code
+     * <plugin>-kafka} mounted into its pods), ACLs that let it read only its own requests, replies
+     * and subscriptions and write only to services that admit it, and a key that signs its calls
+     * (callees deny unsigned or forged calls). Needs security-protocol SASL_PLAINTEXT or SASL_SSL
+     * and an operator principal that may manage users and ACLs. Off by default (a broker without
+     * authentication).
+     */
+    @WithDefault("false")
+    boolean managePrincipals();
+
+    /**
+     * A PEM file with the CA certificates the runtimes trust (SASL_SSL): copied into each Secret.
+     */
+    Optional<Path> runtimeCaFile();
+
+    /** The broker's users, ACLs and keys are checked again this often even when nothing changed. */
+    @WithDefault("5m")
+    Duration recheckInterval();
   }
 
   interface RetryBackoff {

@@ -13,6 +13,7 @@ import io.corebus.operator.autoscaling.PluginScaler;
 import io.corebus.operator.autoscaling.PluginScaler.Scaling;
 import io.corebus.operator.bus.DesiredRoutes;
 import io.corebus.operator.bus.PluginControl;
+import io.corebus.operator.bus.KafkaUnavailableException;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.bus.PluginTopics.Checked;
@@ -36,6 +37,7 @@ import io.corebus.operator.model.ReplicaCount;
 import io.corebus.operator.model.RequestLane;
 import io.corebus.operator.rollout.CanaryPlan;
 import io.corebus.operator.rollout.CanaryRollouts;
+import io.corebus.operator.security.PluginSecurity;
 import io.corebus.operator.status.PluginStatusAggregator;
 import io.corebus.operator.status.PluginStatusAggregator.BusProblem;
 import io.corebus.operator.validation.PluginValidator;
@@ -43,6 +45,7 @@ import io.corebus.operator.validation.Validation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -124,6 +127,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   static final String CONFIG_MAPS = "configmaps";
   static final String BUDGETS = "poddisruptionbudgets";
   static final String PEERS = "peer-plugins";
+  static final String SECRETS = "secrets";
 
   /** While a deleted Plugin's pods are terminating, look again at least this often. */
   static final Duration CLEANUP_RECHECK = Duration.ofSeconds(5);
@@ -144,6 +148,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
   /** What {@link PluginControl#publish} last accepted, per HotSwap Plugin. */
   private final Map<String, DesiredArtifact> publishedControl = new ConcurrentHashMap<>();
   private final CanaryRollouts canaries;
+  private final PluginSecurity security;
 
   /** What {@link PluginRoutes#publish} last accepted, per Plugin: only changes are handed over. */
   private final Map<String, List<ServiceRoute>> publishedRoutes = new ConcurrentHashMap<>();
@@ -158,42 +163,26 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       PluginTopics topics,
       PluginRoutes routes,
       PluginScaler scaler,
-      PluginControl control) {
-    this(settings, census, topics, routes, scaler, control, Clock.systemUTC());
+      PluginControl control,
+      PluginSecurity security) {
+    this(settings, census, topics, routes, scaler, control, security, Clock.systemUTC());
   }
 
-  public PluginReconciler(
-      OperatorSettings settings,
-      PluginCensus census,
-      PluginTopics topics,
-      PluginRoutes routes,
-      PluginScaler scaler) {
-    this(settings, census, topics, routes, scaler, PluginControl.NONE, Clock.systemUTC());
-  }
-
-  /** Without telemetry: autoscaled Plugins hold their count and say why. */
+  /**
+   * Pods and owned objects only: no telemetry (autoscaled Plugins hold their count and say why), no
+   * hot swap, an unsecured bus.
+   */
   public PluginReconciler(
       OperatorSettings settings, PluginCensus census, PluginTopics topics, PluginRoutes routes) {
-    this(settings, census, topics, routes, Clock.systemUTC());
-  }
-
-  public PluginReconciler(
-      OperatorSettings settings,
-      PluginCensus census,
-      PluginTopics topics,
-      PluginRoutes routes,
-      Clock clock) {
-    this(settings, census, topics, routes, PluginScaler.withoutTelemetry(clock), clock);
-  }
-
-  public PluginReconciler(
-      OperatorSettings settings,
-      PluginCensus census,
-      PluginTopics topics,
-      PluginRoutes routes,
-      PluginScaler scaler,
-      Clock clock) {
-    this(settings, census, topics, routes, scaler, PluginControl.NONE, clock);
+    this(
+        settings,
+        census,
+        topics,
+        routes,
+        PluginScaler.withoutTelemetry(Clock.systemUTC()),
+        PluginControl.NONE,
+        PluginSecurity.OFF,
+        Clock.systemUTC());
   }
 
   public PluginReconciler(
@@ -203,9 +192,11 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       PluginRoutes routes,
       PluginScaler scaler,
       PluginControl control,
+      PluginSecurity security,
       Clock clock) {
     this.scaler = scaler;
     this.control = control;
+    this.security = security;
     this.settings = settings;
     this.census = census;
     this.topics = topics;
@@ -223,6 +214,9 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     sources.add(owned(context, Service.class, SERVICES));
     sources.add(owned(context, ConfigMap.class, CONFIG_MAPS));
     sources.add(owned(context, PodDisruptionBudget.class, BUDGETS));
+    if (security.enabled()) {
+      sources.add(owned(context, Secret.class, SECRETS));
+    }
     sources.add(
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Plugin.class, Plugin.class)
@@ -310,6 +304,24 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         if (!checked.problems().isEmpty()) {
           busProblem = topicProblem(checked);
           retry = shorter(retry, settings.rolloutRecheck());
+        }
+      }
+      if (security.enabled()) {
+        // Before the pods: they mount the Secret, and log in as the user it names.
+        try {
+          security.ensure(
+              plugin,
+              namespacePlugins,
+              context.getSecondaryResource(Secret.class).orElse(null),
+              client);
+        } catch (KafkaUnavailableException e) {
+          if (busProblem == null) {
+            busProblem =
+                new BusProblem(
+                    PluginStatusAggregator.KAFKA_UNAVAILABLE,
+                    "the plug-in's Kafka user and ACLs are not in place: " + e.getMessage());
+          }
+          retry = shorter(retry, e.retryAfter());
         }
       }
       OwnedObjects.ensure(
@@ -634,7 +646,9 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     // New pods consume the request lane their revision (or the plug-in) already uses.
     RequestLane lane = RequestLane.forNewPods(revision, pods);
     for (int ordinal : plan.create()) {
-      Pod desired = lane.apply(PluginPods.desired(plugin, revision, ordinal, settings), plugin);
+      Pod desired =
+          security.mount(
+              lane.apply(PluginPods.desired(plugin, revision, ordinal, settings), plugin), plugin);
       Pod created = Creations.create(client, desired, plugin.getMetadata().getUid());
       expectations.created(key, created);
       after.add(created);
@@ -679,7 +693,8 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     for (CanaryPlan.NewPod n : plan.create()) {
       Pod desired =
           n.template() == null
-              ? PluginPods.desired(plugin, n.revision(), n.ordinal(), settings)
+              ? security.mount(PluginPods.desired(plugin, n.revision(), n.ordinal(), settings), plugin)
+              // a copy of a stable pod carries its credentials mount already
               : CanaryPlan.copy(
                   n.template(), plugin.getMetadata().getName(), n.revision(), n.ordinal());
       Pod created =
@@ -875,6 +890,13 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         .withName(PluginNames.podDisruptionBudget(plugin))
         .delete();
     client.configMaps().inNamespace(ns).withName(PluginNames.configMap(plugin)).delete();
+    try {
+      security.release(plugin, client);
+    } catch (KafkaUnavailableException e) {
+      LOG.warnf("%s: cannot remove the plug-in's Kafka user and ACLs yet: %s", key, e.getMessage());
+      return DeleteControl.noFinalizerRemoval()
+          .rescheduleAfter(Math.max(e.retryAfter().toMillis(), 100));
+    }
 
     ReleaseReport released = topics.release(plugin, remainingPeers(context, plugin));
     if (released instanceof Draining d) {

@@ -323,7 +323,7 @@ class PluginTopicsIT {
                         names.requests("shop.billing.Api")));
     // The runtime of orders' pod made itself a reply slot.
     await().atMost(Duration.ofSeconds(10)).until(() -> pods("orders").size() == 1);
-    String slot = names.replies(pods("orders").get(0).getMetadata().getName());
+    String slot = names.replies("orders", pods("orders").get(0).getMetadata().getName());
     kafka.broker().createTopic(slot, 1);
 
     client.resources(Plugin.class).inNamespace(ns).withName("orders").delete();
@@ -428,8 +428,8 @@ class PluginTopicsIT {
     client.resource(cart).create();
     String revision = PluginRevision.of(cart.getSpec(), SETTINGS);
     await().atMost(Duration.ofSeconds(20)).until(() -> pods("cart").size() == 2);
-    String slot0 = names.replies("cart-" + revision + "-0");
-    String slot1 = names.replies("cart-" + revision + "-1");
+    String slot0 = names.replies("cart", "cart-" + revision + "-0");
+    String slot1 = names.replies("cart", "cart-" + revision + "-1");
     kafka.broker().createTopic(slot0, 1);
     kafka.broker().createTopic(slot1, 1);
 

@@ -184,8 +184,25 @@ class PluginPodsTest {
       }
     }
     assertThat(contract).hasSizeGreaterThan(10).contains(RuntimeContract.ENV_ALLOWED_CALLERS);
+    // The secured bus's variables come with the credentials mount (PluginCredentials.mount).
+    List<String> secured =
+        List.of(
+            RuntimeContract.ENV_KAFKA_SECURITY_PROTOCOL,
+            RuntimeContract.ENV_KAFKA_SASL_MECHANISM,
+            RuntimeContract.ENV_KAFKA_CREDENTIALS_DIR,
+            RuntimeContract.ENV_REQUIRE_SIGNED_CALLS);
     // A jar plug-in gets all of them (an image plug-in all but the two jar variables).
-    assertThat(env).containsKeys(contract.toArray(String[]::new));
+    assertThat(env)
+        .containsKeys(contract.stream().filter(e -> !secured.contains(e)).toArray(String[]::new))
+        .doesNotContainKeys(secured.toArray(String[]::new));
+    Map<String, EnvVar> securedEnv =
+        env(
+            runtime(
+                io.corebus.operator.security.PluginCredentials.mount(
+                    PluginPods.desired(payment(), "abcdef0123", 0, SETTINGS),
+                    payment(),
+                    "SASL_PLAINTEXT")));
+    assertThat(securedEnv).containsKeys(contract.toArray(String[]::new));
   }
 
   @Test

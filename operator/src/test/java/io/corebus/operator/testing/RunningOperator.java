@@ -7,11 +7,13 @@ import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.metrics.PluginCensus;
 import io.corebus.operator.plugin.PluginReconciler;
+import io.corebus.operator.security.PluginSecurity;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +36,8 @@ public final class RunningOperator implements AutoCloseable {
       PluginTopics topics,
       PluginRoutes routes,
       PluginScaler scaler,
-      PluginControl control) {
+      PluginControl control,
+      PluginSecurity security) {
     client = cluster.newOperatorClient();
     Metrics counter =
         new Metrics() {
@@ -58,22 +61,46 @@ public final class RunningOperator implements AutoCloseable {
                     .withCacheSyncTimeout(Duration.ofSeconds(30))
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
     operator.register(
-        scaler == null
-            ? new PluginReconciler(settings, census, topics, routes)
-            : new PluginReconciler(settings, census, topics, routes, scaler, control));
+        new PluginReconciler(
+            settings,
+            census,
+            topics,
+            routes,
+            scaler == null ? PluginScaler.withoutTelemetry(Clock.systemUTC()) : scaler,
+            control,
+            security,
+            Clock.systemUTC()));
     operator.start();
   }
 
   /** The operator without Kafka: topics and routes are not handled. */
   public static RunningOperator start(MockCluster cluster, OperatorSettings settings) {
     return new RunningOperator(
-        cluster, settings, PluginTopics.NONE, PluginRoutes.NONE, null, PluginControl.NONE);
+        cluster,
+        settings,
+        PluginTopics.NONE,
+        PluginRoutes.NONE,
+        null,
+        PluginControl.NONE,
+        PluginSecurity.OFF);
   }
 
   /** The operator with the given topic handling and route seam. */
   public static RunningOperator start(
       MockCluster cluster, OperatorSettings settings, PluginTopics topics, PluginRoutes routes) {
-    return new RunningOperator(cluster, settings, topics, routes, null, PluginControl.NONE);
+    return new RunningOperator(
+        cluster, settings, topics, routes, null, PluginControl.NONE, PluginSecurity.OFF);
+  }
+
+  /** The operator on a secured bus. */
+  public static RunningOperator start(
+      MockCluster cluster,
+      OperatorSettings settings,
+      PluginTopics topics,
+      PluginRoutes routes,
+      PluginSecurity security) {
+    return new RunningOperator(
+        cluster, settings, topics, routes, null, PluginControl.NONE, security);
   }
 
   /** The operator with topics, routes and autoscaling (telemetry, request backlog). */
@@ -83,7 +110,8 @@ public final class RunningOperator implements AutoCloseable {
       PluginTopics topics,
       PluginRoutes routes,
       PluginScaler scaler) {
-    return new RunningOperator(cluster, settings, topics, routes, scaler, PluginControl.NONE);
+    return new RunningOperator(
+        cluster, settings, topics, routes, scaler, PluginControl.NONE, PluginSecurity.OFF);
   }
 
   /** The operator with topics, routes, telemetry and the control topic (hot swap). */
@@ -94,7 +122,8 @@ public final class RunningOperator implements AutoCloseable {
       PluginRoutes routes,
       PluginScaler scaler,
       PluginControl control) {
-    return new RunningOperator(cluster, settings, topics, routes, scaler, control);
+    return new RunningOperator(
+        cluster, settings, topics, routes, scaler, control, PluginSecurity.OFF);
   }
 
   /** Reconciles finished for a Plugin so far. */

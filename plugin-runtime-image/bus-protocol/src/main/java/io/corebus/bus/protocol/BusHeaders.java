@@ -11,7 +11,7 @@ package io.corebus.bus.protocol;
  * #PROTOCOL}, {@link #CORRELATION_ID}, {@link #IDEMPOTENCY_KEY}, {@link #METHOD}, {@link
  * #DEADLINE}, {@link #CALLER}, {@link #CALLER_INSTANCE}, {@link #REPLY_TO}, {@link
  * #REPLY_PARTITION}, {@link #ATTEMPT}, and {@link #TRACEPARENT} / {@link #TRACESTATE} when the call
- * is traced.
+ * is traced; {@link #SIGNATURE} when the caller has a signing key (a secured bus).
  *
  * <h2>Reply</h2>
  *
@@ -53,6 +53,12 @@ public final class BusHeaders {
 
   /** The calling plug-in's name (its Plugin resource). */
   public static final String CALLER = "corebus-caller";
+
+  /**
+   * The caller's Ed25519 signature over the call (see {@code CallSignature}), base64: proves that
+   * {@link #CALLER} is not forged. Required by callees on a secured bus.
+   */
+  public static final String SIGNATURE = "corebus-signature";
 
   /** The calling runtime instance (pod name). */
   public static final String CALLER_INSTANCE = "corebus-caller-instance";

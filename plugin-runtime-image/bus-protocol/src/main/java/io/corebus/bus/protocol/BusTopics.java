@@ -17,13 +17,14 @@ import java.util.regex.Pattern;
  *       <td>operator (partitions &ge; replicas.max of the provider)</td></tr>
  *   <tr><td>second request lane of a service (canary rollouts)</td>
  *       <td>{@code corebus.shop.rpc.shop.payment.PaymentService-b}</td><td>operator</td></tr>
- *   <tr><td>reply slot of one runtime instance (pod)</td><td>{@code corebus.shop.reply.payment-7d9f-0}</td>
+ *   <tr><td>reply slot of one runtime instance (pod)</td><td>{@code corebus.shop.reply.payment.payment-7d9f-0}</td>
  *       <td>the runtime at start (idempotent); the operator deletes it with the pod</td></tr>
  *   <tr><td>events of a type</td><td>{@code corebus.shop.event.shop.order.OrderPlaced}</td><td>operator</td></tr>
  *   <tr><td>a plug-in's dead letters</td><td>{@code corebus.shop.dlq.payment}</td><td>operator</td></tr>
  *   <tr><td>runtime telemetry</td><td>{@code corebus.shop.telemetry}</td><td>operator</td></tr>
  *   <tr><td>route table (compacted)</td><td>{@code corebus.shop.routes}</td><td>operator</td></tr>
  *   <tr><td>control commands (compacted, key = plug-in)</td><td>{@code corebus.shop.control}</td><td>operator</td></tr>
+ *   <tr><td>callers' public keys (compacted; secured bus)</td><td>{@code corebus.shop.keys}</td><td>operator</td></tr>
  *   <tr><td>a plug-in's request consumers</td><td>group {@code corebus.shop.payment.rpc}</td><td>-</td></tr>
  *   <tr><td>a plug-in's event consumers</td><td>group {@code corebus.shop.payment.events}</td><td>-</td></tr>
  * </table>
@@ -64,6 +65,11 @@ public final class BusTopics {
     return namespace;
   }
 
+  /** The installation's prefix of every name. */
+  public String prefix() {
+    return prefix;
+  }
+
   /**
    * The topic holding requests for one gRPC service, such as {@code shop.payment.PaymentService}.
    */
@@ -97,12 +103,27 @@ public final class BusTopics {
   public static final String ALTERNATE_LANE_SUFFIX = "-b";
 
   /**
-   * The reply slot of one runtime instance: a single-partition topic that only that instance reads.
-   * Callers send the slot's name in every request, so a reply reaches exactly the instance that
-   * waits for it (no fan-out of replies to other pods, no topic per request).
+   * The reply slot of one runtime instance (pod) of a plug-in: a single-partition topic that only
+   * that instance reads. Callers send the slot's name in every request, so a reply reaches exactly
+   * the instance that waits for it (no fan-out of replies to other pods, no topic per request).
+   *
+   * <p>The plug-in's name comes first, then a dot: plug-in names are DNS labels (no dots), so
+   * {@link #replyPrefix} of {@code pay} never covers a slot of {@code pay-v2}, and a prefixed Kafka
+   * ACL can give each plug-in its own slots only.
    */
-  public String replies(String instance) {
-    return topic("reply", requireLegal("instance", instance));
+  public String replies(String plugin, String instance) {
+    return topic(
+        "reply", requireLabel("plugin", plugin) + "." + requireLegal("instance", instance));
+  }
+
+  /** The common start of every reply slot of a plug-in's instances, ending with a dot. */
+  public String replyPrefix(String plugin) {
+    return replyPrefix() + requireLabel("plugin", plugin) + ".";
+  }
+
+  /** The common start of every reply slot in the namespace, ending with a dot. */
+  public String replyPrefix() {
+    return prefix + "." + namespace + ".reply.";
   }
 
   /** The topic of one event type, such as {@code shop.order.OrderPlaced}. */
@@ -131,6 +152,14 @@ public final class BusTopics {
    */
   public String control() {
     return prefix + "." + namespace + ".control";
+  }
+
+  /**
+   * The compacted topic where the operator publishes each plug-in's public key for signed calls
+   * (key: plug-in name, value: the key, see {@code CallSignature}); only the operator writes it.
+   */
+  public String keys() {
+    return prefix + "." + namespace + ".keys";
   }
 
   /** The consumer group of a plug-in's request consumers: its replicas share the requests. */

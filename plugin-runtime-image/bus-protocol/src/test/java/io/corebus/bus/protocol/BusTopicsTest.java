@@ -13,7 +13,9 @@ class BusTopicsTest {
   void namesCarryPrefixNamespaceKindAndName() {
     assertThat(shop.requests("shop.payment.PaymentService"))
         .isEqualTo("corebus.shop.rpc.shop.payment.PaymentService");
-    assertThat(shop.replies("payment-7d9f-0")).isEqualTo("corebus.shop.reply.payment-7d9f-0");
+    assertThat(shop.replies("payment", "payment-7d9f-0"))
+        .isEqualTo("corebus.shop.reply.payment.payment-7d9f-0");
+    assertThat(shop.keys()).isEqualTo("corebus.shop.keys");
     assertThat(shop.events("shop.order.OrderPlaced"))
         .isEqualTo("corebus.shop.event.shop.order.OrderPlaced");
     assertThat(shop.deadLetters("payment")).isEqualTo("corebus.shop.dlq.payment");
@@ -32,6 +34,16 @@ class BusTopicsTest {
     assertThat(shop.alternateRequests("a.B")).isNotEqualTo(shop.requests("a.B_b"));
     assertThatThrownBy(() -> shop.alternateRequests("s".repeat(231)))
         .hasMessageContaining("Kafka allows 249");
+  }
+
+  @Test
+  void aPluginsReplyPrefixCoversOnlyItsOwnSlots() {
+    String pay = shop.replyPrefix("pay");
+    assertThat(shop.replies("pay", "pay-0123456789-0")).startsWith(pay);
+    // pay-v2's pods start with "pay-": with the plug-in name and a dot first, pay's prefix (and a
+    // prefixed ACL on it) cannot cover them.
+    assertThat(shop.replies("pay-v2", "pay-v2-0123456789-0")).doesNotStartWith(pay);
+    assertThat(shop.replies("pay-v2", "pay-v2-0123456789-0")).startsWith(shop.replyPrefix());
   }
 
   @Test

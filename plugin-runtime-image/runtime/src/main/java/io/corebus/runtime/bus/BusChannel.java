@@ -1,10 +1,13 @@
 package io.corebus.runtime.bus;
 
+import io.corebus.bus.protocol.CallSignature;
 import io.corebus.bus.protocol.Endpoint;
 import io.corebus.bus.protocol.ServiceRoute;
+import io.corebus.runtime.security.CallSigner;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.Deadline;
 import io.grpc.ForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 
 /**
@@ -37,6 +41,7 @@ public final class BusChannel extends Channel {
   final ScheduledExecutorService scheduler;
   final Executor callbackExecutor;
   final BusMetrics metrics;
+  final CallSigner signer;
   private final Map<String, MethodDescriptor<byte[], byte[]>> rawMethods =
       new ConcurrentHashMap<>();
 
@@ -51,6 +56,34 @@ public final class BusChannel extends Channel {
       ScheduledExecutorService scheduler,
       Executor callbackExecutor,
       BusMetrics metrics) {
+    this(
+        routes,
+        direct,
+        replySlot,
+        producer,
+        identity,
+        defaultDeadline,
+        maxAttempts,
+        scheduler,
+        callbackExecutor,
+        metrics,
+        CallSigner.none());
+  }
+
+  /** A channel whose calls carry the caller's signature (a secured bus). */
+  public BusChannel(
+      RouteTable routes,
+      DirectChannels direct,
+      ReplySlot replySlot,
+      Producer<byte[], byte[]> producer,
+      RuntimeIdentity identity,
+      Duration defaultDeadline,
+      int maxAttempts,
+      ScheduledExecutorService scheduler,
+      Executor callbackExecutor,
+      BusMetrics metrics,
+      CallSigner signer) {
+    this.signer = signer;
     this.routes = routes;
     this.direct = direct;
     this.replySlot = replySlot;
@@ -105,9 +138,34 @@ public final class BusChannel extends Channel {
         headers.put(DirectServer.CALLER, identity.plugin());
         headers.put(DirectServer.CALLER_INSTANCE, identity.instance());
         headers.put(DirectServer.TRACEPARENT, traceparent);
+        Deadline deadline = withDeadline.getDeadline();
+        signDirect(
+            headers,
+            method.getFullMethodName(),
+            null,
+            System.currentTimeMillis() + deadline.timeRemaining(TimeUnit.MILLISECONDS));
         super.start(listener, headers);
       }
     };
+  }
+
+  /**
+   * Signs a direct (hybrid) call: its metadata cannot bind the request body (a server interceptor
+   * sees only headers), so the claims are the caller, the method, a fresh nonce (as correlation
+   * id), the idempotency key and the deadline; the body is empty.
+   */
+  void signDirect(Metadata headers, String fullMethod, String idempotencyKey, long deadlineMillis) {
+    if (!signer.signs()) {
+      return;
+    }
+    String nonce = java.util.UUID.randomUUID().toString();
+    headers.put(DirectServer.CORRELATION_ID, nonce);
+    headers.put(DirectServer.DEADLINE, Long.toString(deadlineMillis));
+    headers.put(
+        DirectServer.SIGNATURE,
+        signer.sign(
+            new CallSignature.Claims(
+                identity.plugin(), fullMethod, nonce, idempotencyKey, deadlineMillis, "", null)));
   }
 
   /** The method with its messages as bytes: the bus and direct paths carry serialized messages. */

@@ -1,6 +1,7 @@
 package io.corebus.runtime.bus;
 
 import io.corebus.bus.protocol.BusHeaders;
+import io.corebus.bus.protocol.CallSignature;
 import io.corebus.bus.protocol.Endpoint;
 import io.corebus.bus.protocol.ServiceRoute;
 import io.corebus.bus.protocol.VersionRoute;
@@ -24,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.header.Headers;
 import org.jboss.logging.Logger;
 
@@ -302,25 +304,54 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     Records.put(h, BusHeaders.REPLY_PARTITION, Integer.toString(channel.replySlot.partition()));
     Records.put(h, BusHeaders.ATTEMPT, Integer.toString(attempt));
     Records.put(h, BusHeaders.TRACEPARENT, traceparent);
+    if (channel.signer.signs()) {
+      Records.put(
+          h,
+          BusHeaders.SIGNATURE,
+          channel.signer.sign(
+              new CallSignature.Claims(
+                  channel.identity.plugin(),
+                  method.getFullMethodName(),
+                  correlationId,
+                  idempotencyKey,
+                  deadlineMillis,
+                  channel.replySlot.topic(),
+                  request)));
+    }
     try {
       channel.producer.send(
           record,
           (md, e) -> {
             if (e != null) {
               channel.replySlot.forget(correlationId);
-              reply.complete(
-                  Reply.error(
-                      Status.UNAVAILABLE.withDescription(
-                          "cannot send the request to " + topic + ": " + e)));
+              reply.complete(Reply.error(sendFailure(topic, e)));
             }
           });
     } catch (RuntimeException e) {
       channel.replySlot.forget(correlationId);
-      reply.complete(
-          Reply.error(
-              Status.UNAVAILABLE.withDescription(
-                  "cannot send the request to " + topic + ": " + e)));
+      reply.complete(Reply.error(sendFailure(topic, e)));
     }
+  }
+
+  /**
+   * A failed send: the broker refusing this plug-in's principal the topic (a secured bus whose ACLs
+   * do not let it call the service) is final, PERMISSION_DENIED; anything else may pass, so it is
+   * UNAVAILABLE and retried.
+   */
+  private Status sendFailure(String topic, Exception e) {
+    if (e instanceof AuthorizationException) {
+      return Status.PERMISSION_DENIED.withDescription(
+          "the bus does not let plug-in "
+              + channel.identity.plugin()
+              + " call "
+              + method.getServiceName()
+              + " (Kafka refused writing to "
+              + topic
+              + ": "
+              + e.getMessage()
+              + ")");
+    }
+    return Status.UNAVAILABLE.withDescription("cannot send the request to " + topic + ": " + e);
   }
 
   /** The hybrid path: the same request bytes as plain gRPC to one replica. */
@@ -346,6 +377,11 @@ final class BusClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     headers.put(DirectServer.CALLER_INSTANCE, channel.identity.instance());
     headers.put(DirectServer.IDEMPOTENCY_KEY, idempotencyKey);
     headers.put(DirectServer.TRACEPARENT, traceparent);
+    channel.signDirect(
+        headers,
+        method.getFullMethodName(),
+        idempotencyKey,
+        System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(remainingNanos));
     call.start(
         new Listener<byte[]>() {
           private byte[] body;

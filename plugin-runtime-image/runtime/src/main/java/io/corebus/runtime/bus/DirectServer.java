@@ -2,7 +2,10 @@ package io.corebus.runtime.bus;
 
 import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusHeaders;
+import io.corebus.bus.protocol.CallSignature;
 import io.corebus.plugin.CallInfo;
+import io.corebus.runtime.security.CallAudit;
+import io.corebus.runtime.security.CallerKeys;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
@@ -45,6 +48,12 @@ public final class DirectServer implements AutoCloseable {
       Metadata.Key.of(BusHeaders.IDEMPOTENCY_KEY, Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> TRACEPARENT =
       Metadata.Key.of(BusHeaders.TRACEPARENT, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> SIGNATURE =
+      Metadata.Key.of(BusHeaders.SIGNATURE, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> CORRELATION_ID =
+      Metadata.Key.of(BusHeaders.CORRELATION_ID, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> DEADLINE =
+      Metadata.Key.of(BusHeaders.DEADLINE, Metadata.ASCII_STRING_MARSHALLER);
 
   private final Server server;
   // A registry rather than fixed services: a hot swap replaces the implementations in place.
@@ -59,13 +68,30 @@ public final class DirectServer implements AutoCloseable {
       AllowedCallers allowedCallers,
       Executor executor,
       BusMetrics metrics) {
+    this(host, port, services, allowedCallers, executor, metrics, null, CallAudit.toLog(), "");
+  }
+
+  /**
+   * With {@code keys} (a secured bus), a call whose signature does not prove its caller is denied
+   * with PERMISSION_DENIED before the allowed-callers check; denials go to {@code audit}.
+   */
+  public DirectServer(
+      String host,
+      int port,
+      Collection<ServerServiceDefinition> services,
+      AllowedCallers allowedCallers,
+      Executor executor,
+      BusMetrics metrics,
+      CallerKeys keys,
+      CallAudit audit,
+      String callee) {
     ServerBuilder<?> builder =
         (host == null
                 ? Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
                 : io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
                     new java.net.InetSocketAddress(host, port), InsecureServerCredentials.create()))
             .executor(executor);
-    ServerInterceptor policy = new CallerPolicy(allowedCallers);
+    ServerInterceptor policy = new CallerPolicy(allowedCallers, keys, audit, callee);
     ServerInterceptor trace = new TraceParent();
     ServerInterceptor measured = new Measured(metrics);
     // The last interceptor runs first: measure everything, denials included.
@@ -139,9 +165,15 @@ public final class DirectServer implements AutoCloseable {
 
   private static final class CallerPolicy implements ServerInterceptor {
     private final AllowedCallers allowed;
+    private final CallerKeys keys;
+    private final CallAudit audit;
+    private final String callee;
 
-    CallerPolicy(AllowedCallers allowed) {
+    CallerPolicy(AllowedCallers allowed, CallerKeys keys, CallAudit audit, String callee) {
       this.allowed = allowed;
+      this.keys = keys;
+      this.audit = audit;
+      this.callee = callee;
     }
 
     @Override
@@ -149,20 +181,74 @@ public final class DirectServer implements AutoCloseable {
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
       String service = call.getMethodDescriptor().getServiceName();
       String caller = headers.get(CALLER);
+      String problem = keys == null ? null : unproven(call, headers, caller);
+      if (problem != null) {
+        return deny(call, headers, caller, "caller not proven: " + problem);
+      }
       if (!allowed.permits(service, caller)) {
-        call.close(
-            Status.PERMISSION_DENIED.withDescription(
-                "plug-in "
-                    + caller
-                    + " may not call "
-                    + service
-                    + " (allowed: "
-                    + allowed.callersOf(service)
-                    + ")"),
-            new Metadata());
-        return new ServerCall.Listener<>() {};
+        return deny(
+            call,
+            headers,
+            caller,
+            "plug-in "
+                + caller
+                + " may not call "
+                + service
+                + " (allowed: "
+                + allowed.callersOf(service)
+                + ")");
       }
       return next.startCall(call, headers);
+    }
+
+    /** Why the signature does not prove the caller, or null. Keys are not waited for here. */
+    private String unproven(ServerCall<?, ?> call, Metadata headers, String caller) {
+      String signature = headers.get(SIGNATURE);
+      if (caller == null || signature == null) {
+        return "the call is not signed";
+      }
+      long deadline;
+      try {
+        deadline = Long.parseLong(headers.get(DEADLINE));
+      } catch (NumberFormatException e) {
+        return "the call has no deadline";
+      }
+      if (deadline < System.currentTimeMillis()) {
+        return "the signed deadline has passed";
+      }
+      java.security.PublicKey key = keys.current(caller);
+      if (key == null) {
+        return "no key is published for plug-in " + caller;
+      }
+      CallSignature.Claims claims =
+          new CallSignature.Claims(
+              caller,
+              call.getMethodDescriptor().getFullMethodName(),
+              headers.get(CORRELATION_ID),
+              headers.get(IDEMPOTENCY_KEY),
+              deadline,
+              "",
+              null);
+      return CallSignature.verify(key, claims, signature)
+          ? null
+          : "the signature does not match plug-in " + caller + "'s key";
+    }
+
+    private <ReqT, RespT> ServerCall.Listener<ReqT> deny(
+        ServerCall<ReqT, RespT> call, Metadata headers, String caller, String reason) {
+      audit.denied(
+          callee,
+          caller,
+          headers.get(CALLER_INSTANCE),
+          call.getMethodDescriptor().getFullMethodName(),
+          reason,
+          BusMetrics.DIRECT,
+          String.valueOf(call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR)));
+      call.close(
+          Status.PERMISSION_DENIED.withDescription(
+              "plug-in " + callee + " refused the call: " + reason),
+          new Metadata());
+      return new ServerCall.Listener<>() {};
     }
   }
 

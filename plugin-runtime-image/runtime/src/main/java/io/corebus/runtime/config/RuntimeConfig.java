@@ -84,6 +84,26 @@ public interface RuntimeConfig {
   /** {@value RuntimeContract#ENV_KAFKA_BOOTSTRAP}. */
   String kafkaBootstrap();
 
+  /** {@value RuntimeContract#ENV_KAFKA_SECURITY_PROTOCOL}: PLAINTEXT unless the bus is secured. */
+  @WithDefault("PLAINTEXT")
+  String kafkaSecurityProtocol();
+
+  /** {@value RuntimeContract#ENV_KAFKA_SASL_MECHANISM}: with a SASL protocol. */
+  Optional<String> kafkaSaslMechanism();
+
+  /**
+   * {@value RuntimeContract#ENV_KAFKA_CREDENTIALS_DIR}: the mounted credentials Secret (user name,
+   * password, signing key, CA).
+   */
+  Optional<Path> kafkaCredentialsDir();
+
+  /**
+   * {@value RuntimeContract#ENV_REQUIRE_SIGNED_CALLS}: deny every call whose signature does not
+   * prove its caller.
+   */
+  @WithDefault("false")
+  boolean requireSignedCalls();
+
   /** {@value RuntimeContract#ENV_CONFIG_DIR}: one file per key, watched for changes. */
   @WithDefault(RuntimeContract.CONFIG_MOUNT_PATH)
   Path configDir();

@@ -32,6 +32,11 @@ import io.corebus.runtime.loader.PluginLoadException;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.corebus.runtime.security.BusSecurity;
+import io.corebus.runtime.security.CallAudit;
+import io.corebus.runtime.security.CallerKeys;
+import io.corebus.runtime.security.CallerVerifier;
+import io.corebus.runtime.security.KafkaClientSecurity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
@@ -136,6 +141,8 @@ public class PluginHost {
   private BusProbe probe;
   private TelemetryPublisher telemetry;
   private DirectServer directServer;
+  private CallerKeys callerKeys;
+  private CallerVerifier callerVerifier;
 
   public PluginHost(RuntimeConfig config, MeterRegistry meters) {
     this.config = config;
@@ -280,7 +287,9 @@ public class PluginHost {
             bus.idempotencyWindow(),
             Clock.systemUTC(),
             busMetrics,
-            allowedCallers);
+            allowedCallers,
+            callerVerifier,
+            CallAudit.toLog());
     version.configWatcher =
         new ConfigWatcher(config.configDir(), pluginConfig, config.configPollInterval());
     return version;
@@ -317,6 +326,26 @@ public class PluginHost {
     }
   }
 
+  /**
+   * On a secured bus ({@code COREBUS_REQUIRE_SIGNED_CALLS}), follows the callers' public keys and
+   * returns the verifier that every request must pass; else null.
+   */
+  private CallerVerifier callerVerifier(KafkaClientSecurity security, BusTopics topics) {
+    if (!config.requireSignedCalls()) {
+      return null;
+    }
+    callerKeys =
+        new CallerKeys(
+            topics.keys(),
+            security.apply(
+                KafkaSettings.routeConsumer(
+                    config.kafkaBootstrap(),
+                    "corebus-" + identity.plugin() + "-" + identity.instance() + "-keys")),
+            scheduler);
+    callerKeys.start();
+    return new CallerVerifier(callerKeys, BusSecurity.KEY_WAIT);
+  }
+
   private void startPlugin() throws Exception {
     phase = Phase.STARTING;
     RuntimeConfig.Bus bus = config.bus();
@@ -335,13 +364,17 @@ public class PluginHost {
             threads("corebus-worker", null));
     callbacks = Executors.newCachedThreadPool(threads("corebus-callback", null));
 
-    admin = Admin.create(KafkaSettings.admin(bootstrap, clientId + "-admin"));
-    producer = new KafkaProducer<>(KafkaSettings.producer(bootstrap, clientId, bus.lingerMs()));
+    KafkaClientSecurity security = BusSecurity.clientSecurity(config);
+    admin = Admin.create(security.apply(KafkaSettings.admin(bootstrap, clientId + "-admin")));
+    producer =
+        new KafkaProducer<>(
+            security.apply(KafkaSettings.producer(bootstrap, clientId, bus.lingerMs())));
 
-    String slotTopic = topics.replies(identity.instance());
+    String slotTopic = topics.replies(identity.plugin(), identity.instance());
     ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
     replySlot =
-        new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, clientId + "-reply"));
+        new ReplySlot(
+            slotTopic, security.apply(KafkaSettings.replyConsumer(bootstrap, clientId + "-reply")));
     replySlot.start();
 
     busMetrics = new BusMetrics(meters);
@@ -349,7 +382,7 @@ public class PluginHost {
     routeTable =
         new RouteTable(
             topics.routes(),
-            KafkaSettings.routeConsumer(bootstrap, clientId + "-routes"),
+            security.apply(KafkaSettings.routeConsumer(bootstrap, clientId + "-routes")),
             busMetrics);
     directChannels = new DirectChannels();
     routeTable.onEndpointsChanged(directChannels::retainOnly);
@@ -368,7 +401,10 @@ public class PluginHost {
             bus.maxAttempts(),
             scheduler,
             this::callback,
-            busMetrics);
+            busMetrics,
+            BusSecurity.signer(config, security));
+    // Before the first version starts: its RpcServer checks every request with it.
+    callerVerifier = callerVerifier(security, topics);
     try {
       allowedCallers = AllowedCallers.parse(config.allowedCallers().orElse(""));
     } catch (IllegalArgumentException e) {
@@ -391,12 +427,13 @@ public class PluginHost {
       requestConsumer =
           new CommittingConsumer(
               "requests",
-              KafkaSettings.groupConsumer(
-                  bootstrap,
-                  topics.requestGroup(identity.plugin()),
-                  clientId + "-rpc",
-                  bus.maxInFlight(),
-                  bus.sessionTimeout()),
+              security.apply(
+                  KafkaSettings.groupConsumer(
+                      bootstrap,
+                      topics.requestGroup(identity.plugin()),
+                      clientId + "-rpc",
+                      bus.maxInFlight(),
+                      bus.sessionTimeout())),
               requestTopicNames,
               record -> dispatch(version -> version.server.handle(record)),
               bus.maxInFlight(),
@@ -415,7 +452,10 @@ public class PluginHost {
                   directDefinitions(first),
                   allowedCallers,
                   workers,
-                  busMetrics)
+                  busMetrics,
+                  callerKeys,
+                  CallAudit.toLog(),
+                  identity.plugin())
               .start();
       LOG.infof("direct gRPC (hybrid routes) on port %d", directServer.port());
     }
@@ -424,12 +464,13 @@ public class PluginHost {
       eventConsumer =
           new CommittingConsumer(
               "events",
-              KafkaSettings.groupConsumer(
-                  bootstrap,
-                  topics.eventGroup(identity.plugin()),
-                  clientId + "-events",
-                  bus.maxInFlight(),
-                  bus.sessionTimeout()),
+              security.apply(
+                  KafkaSettings.groupConsumer(
+                      bootstrap,
+                      topics.eventGroup(identity.plugin()),
+                      clientId + "-events",
+                      bus.maxInFlight(),
+                      bus.sessionTimeout())),
               eventTopics,
               record -> dispatch(version -> version.events.handle(record)),
               bus.maxInFlight(),
@@ -481,9 +522,11 @@ public class PluginHost {
         new ControlFollower(
             topics.control(),
             identity.plugin(),
-            KafkaSettings.routeConsumer(
-                config.kafkaBootstrap(),
-                "corebus-" + identity.plugin() + "-" + identity.instance() + "-control"),
+            BusSecurity.clientSecurity(config)
+                .apply(
+                    KafkaSettings.routeConsumer(
+                        config.kafkaBootstrap(),
+                        "corebus-" + identity.plugin() + "-" + identity.instance() + "-control")),
             this::requestSwap);
     control.start();
   }
@@ -759,6 +802,7 @@ public class PluginHost {
     closeQuietly(telemetry);
     closeQuietly(replySlot);
     closeQuietly(routeTable);
+    closeQuietly(callerKeys);
     closeQuietly(directChannels);
     if (producer != null) {
       producer.close(Duration.ofSeconds(5));

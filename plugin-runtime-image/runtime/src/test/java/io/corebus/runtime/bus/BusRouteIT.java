@@ -109,7 +109,7 @@ class BusRouteIT {
             new BusMetrics(callerMeters));
     routes.start();
     closing.add(routes);
-    String slotTopic = topics.replies("caller-0");
+    String slotTopic = topics.replies("caller", "caller-0");
     ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
     ReplySlot slot = new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, "rt-reply"));
     slot.start();

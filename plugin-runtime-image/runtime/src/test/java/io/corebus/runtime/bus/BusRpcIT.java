@@ -100,7 +100,7 @@ class BusRpcIT {
             Duration.ofSeconds(5));
     requests.start();
 
-    String slotTopic = topics.replies(caller.instance());
+    String slotTopic = topics.replies(caller.plugin(), caller.instance());
     ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
     slot = new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, "it-reply"));
     slot.start();
@@ -382,7 +382,8 @@ class BusRpcIT {
     assertThat(Records.header(h, BusHeaders.CALLER)).isEqualTo("caller");
     assertThat(Records.header(h, BusHeaders.CALLER_INSTANCE)).isEqualTo("caller-0");
     assertThat(Records.header(h, BusHeaders.METHOD)).isEqualTo("corebus.test.Echo/Say");
-    assertThat(Records.header(h, BusHeaders.REPLY_TO)).isEqualTo("corebus.it.reply.caller-0");
+    assertThat(Records.header(h, BusHeaders.REPLY_TO))
+        .isEqualTo("corebus.it.reply.caller.caller-0");
     assertThat(Records.header(h, BusHeaders.TRACEPARENT))
         .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
     assertThat(Records.longHeader(h, BusHeaders.DEADLINE, 0))

@@ -37,7 +37,7 @@ final class BusCaller implements AutoCloseable {
   BusCaller(String bootstrap, BusTopics topics, String instance) throws Exception {
     admin = Admin.create(KafkaSettings.admin(bootstrap, instance));
     producer = new KafkaProducer<>(KafkaSettings.producer(bootstrap, instance, 0));
-    String slotTopic = topics.replies(instance);
+    String slotTopic = topics.replies("it-caller", instance);
     ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
     slot = new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, instance + "-reply"));
     slot.start();
