@@ -153,7 +153,7 @@ public final class ColdStartBenchmark {
       try (KafkaProducer<byte[], byte[]> producer =
               new KafkaProducer<>(KafkaSettings.producer(bootstrap, "cold-caller", 0));
           Admin admin = Admin.create(KafkaSettings.admin(bootstrap, "cold-admin"))) {
-        String slotTopic = topics.replies("cold-caller-0");
+        String slotTopic = topics.replies("cold-caller", "cold-caller-0");
         ReplySlot.ensureTopic(admin, slotTopic, Duration.ofSeconds(30));
         try (ReplySlot slot =
                 new ReplySlot(slotTopic, KafkaSettings.replyConsumer(bootstrap, "cold-reply"));

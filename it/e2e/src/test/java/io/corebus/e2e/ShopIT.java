@@ -325,7 +325,7 @@ class ShopIT {
   @Order(9)
   void deletingAPluginRemovesItsPodsAndTopics() throws Exception {
     String deadLetters = topics().deadLetters("notification");
-    String replySlots = topics().replies("notification-");
+    String replySlots = topics().replyPrefix("notification");
     String orderPlaced = topics().events("shop.order.OrderPlaced");
     try (Admin admin = admin()) {
       assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
@@ -375,7 +375,7 @@ class ShopIT {
     String requests = topics().requests("shop.order.OrderService");
     String orderPlaced = topics().events("shop.order.OrderPlaced");
     String deadLetters = topics().deadLetters("order");
-    String replySlots = topics().replies("order-");
+    String replySlots = topics().replyPrefix("order");
     List<String> others =
         List.of(
             topics().requests("shop.payment.PaymentService"),

@@ -29,14 +29,14 @@ import io.corebus.runtime.loader.JarFetcher;
 import io.corebus.runtime.loader.PluginClassLoader;
 import io.corebus.runtime.loader.PluginDiscovery;
 import io.corebus.runtime.loader.PluginLoadException;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
 import io.corebus.runtime.security.BusSecurity;
 import io.corebus.runtime.security.CallAudit;
 import io.corebus.runtime.security.CallerKeys;
 import io.corebus.runtime.security.CallerVerifier;
 import io.corebus.runtime.security.KafkaClientSecurity;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
@@ -143,6 +143,7 @@ public class PluginHost {
   private DirectServer directServer;
   private CallerKeys callerKeys;
   private CallerVerifier callerVerifier;
+  private KafkaClientSecurity kafkaSecurity;
 
   public PluginHost(RuntimeConfig config, MeterRegistry meters) {
     this.config = config;
@@ -365,6 +366,7 @@ public class PluginHost {
     callbacks = Executors.newCachedThreadPool(threads("corebus-callback", null));
 
     KafkaClientSecurity security = BusSecurity.clientSecurity(config);
+    kafkaSecurity = security;
     admin = Admin.create(security.apply(KafkaSettings.admin(bootstrap, clientId + "-admin")));
     producer =
         new KafkaProducer<>(
@@ -522,11 +524,10 @@ public class PluginHost {
         new ControlFollower(
             topics.control(),
             identity.plugin(),
-            BusSecurity.clientSecurity(config)
-                .apply(
-                    KafkaSettings.routeConsumer(
-                        config.kafkaBootstrap(),
-                        "corebus-" + identity.plugin() + "-" + identity.instance() + "-control")),
+            kafkaSecurity.apply(
+                KafkaSettings.routeConsumer(
+                    config.kafkaBootstrap(),
+                    "corebus-" + identity.plugin() + "-" + identity.instance() + "-control")),
             this::requestSwap);
     control.start();
   }
