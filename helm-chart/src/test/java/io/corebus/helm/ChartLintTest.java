@@ -104,15 +104,20 @@ class ChartLintTest {
           .contains(new EnvVar("COREBUS_KAFKA_SECURITY_MANAGE_PRINCIPALS", "true", null));
     }
     assertThat(
-            RenderedChart.render(Map.of()).one(Deployment.class).getSpec().getTemplate().getSpec()
-                .getContainers().get(0).getEnv())
+            RenderedChart.render(Map.of())
+                .one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv())
         .contains(new EnvVar("COREBUS_KAFKA_SECURITY_MANAGE_PRINCIPALS", "false", null));
   }
 
   @Test
   void schemaRejectsAManagePrincipalsThatIsNotABoolean() {
-    assertThatThrownBy(
-            () -> RenderedChart.render(Map.of("kafka.security.managePrincipals", "yes")))
+    assertThatThrownBy(() -> RenderedChart.render(Map.of("kafka.security.managePrincipals", "yes")))
         .hasMessageContaining("managePrincipals");
   }
 

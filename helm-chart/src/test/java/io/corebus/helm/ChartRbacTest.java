@@ -81,7 +81,9 @@ class ChartRbacTest {
           "/secrets:update",
           "/secrets:delete");
 
-  /** The chart's non-default values with the secured bus on (SASL_SSL, namespaces shop, billing). */
+  /**
+   * The chart's non-default values with the secured bus on (SASL_SSL, namespaces shop, billing).
+   */
   static final Map<String, Object> MANAGE_PRINCIPALS =
       Map.of("kafka.security.managePrincipals", true);
 
