@@ -8,12 +8,11 @@ import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.PluginStatus;
-import io.corebus.crds.RolloutStrategy;
 import io.corebus.operator.autoscaling.PluginScaler;
 import io.corebus.operator.autoscaling.PluginScaler.Scaling;
 import io.corebus.operator.bus.DesiredRoutes;
-import io.corebus.operator.bus.PluginControl;
 import io.corebus.operator.bus.KafkaUnavailableException;
+import io.corebus.operator.bus.PluginControl;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.bus.PluginTopics.Checked;
@@ -147,6 +146,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
 
   /** What {@link PluginControl#publish} last accepted, per HotSwap Plugin. */
   private final Map<String, DesiredArtifact> publishedControl = new ConcurrentHashMap<>();
+
   private final CanaryRollouts canaries;
   private final PluginSecurity security;
 
@@ -377,8 +377,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         }
       }
       if (bus instanceof Checked checked && checked.allExist()) {
-        String failure =
-            publishRoutes(plugin, revision, pods, count.min() == 0, shares, hotSwap);
+        String failure = publishRoutes(plugin, revision, pods, count.min() == 0, shares, hotSwap);
         if (failure != null && busProblem == null) {
           busProblem = new BusProblem(PluginStatusAggregator.ROUTES_NOT_PUBLISHED, failure);
           retry = shorter(retry, CLEANUP_RECHECK);
@@ -693,7 +692,8 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     for (CanaryPlan.NewPod n : plan.create()) {
       Pod desired =
           n.template() == null
-              ? security.mount(PluginPods.desired(plugin, n.revision(), n.ordinal(), settings), plugin)
+              ? security.mount(
+                  PluginPods.desired(plugin, n.revision(), n.ordinal(), settings), plugin)
               // a copy of a stable pod carries its credentials mount already
               : CanaryPlan.copy(
                   n.template(), plugin.getMetadata().getName(), n.revision(), n.ordinal());

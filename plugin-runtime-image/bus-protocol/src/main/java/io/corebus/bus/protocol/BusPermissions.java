@@ -17,8 +17,9 @@ import java.util.TreeSet;
  *   <li>read its own request topics (both lanes, as its request group), its subscribed event types
  *       (as its event group), the route table, the callers' keys and the control topic (hot swap);
  *   <li>create, read and write its own reply slots (prefix {@link BusTopics#replyPrefix(String)});
- *   <li>write the request topics (both lanes) of every service whose {@code allowedCallers} include it (a service
- *       without {@code allowedCallers} may be called by every plug-in of the namespace);
+ *   <li>write the request topics (both lanes) of every service whose {@code allowedCallers} include
+ *       it (a service without {@code allowedCallers} may be called by every plug-in of the
+ *       namespace);
  *   <li>write replies to any reply slot of the namespace (if it provides services: a callee answers
  *       whoever called), its published event types, its dead letters and the telemetry topic;
  *   <li>idempotent writes on the cluster (its producers are idempotent).
@@ -120,7 +121,8 @@ public final class BusPermissions {
     SortedSet<Grant> out = new TreeSet<>(ORDER);
     // Its own requests.
     for (String service : member.provides().keySet()) {
-      // Both request lanes: during a canary one revision consumes each (BusTopics#alternateRequests).
+      // Both request lanes: during a canary one revision consumes each
+      // (BusTopics#alternateRequests).
       out.add(topic(p, topics.requests(service), Operation.READ));
       out.add(topic(p, topics.alternateRequests(service), Operation.READ));
     }
