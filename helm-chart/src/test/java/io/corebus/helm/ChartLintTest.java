@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +50,75 @@ class ChartLintTest {
     // kafka.bootstrap instead of kafka.bootstrapServers: silently ignored without the schema.
     assertThatThrownBy(() -> RenderedChart.render(Map.of("kafka.bootstrap", "kafka:9092")))
         .hasMessageContaining("bootstrap");
+  }
+
+  @Test
+  void managePrincipalsWithoutSaslIsRefusedWithTheReason() {
+    for (String protocol : List.of("PLAINTEXT", "SSL")) {
+      assertThatThrownBy(
+              () ->
+                  RenderedChart.render(
+                      Map.of(
+                          "kafka.securityProtocol",
+                          protocol,
+                          "kafka.security.managePrincipals",
+                          true)))
+          .as(protocol)
+          .hasMessageContaining(
+              "kafka.security.managePrincipals needs kafka.securityProtocol SASL_PLAINTEXT or"
+                  + " SASL_SSL (it is "
+                  + protocol
+                  + ")");
+    }
+  }
+
+  @Test
+  void managePrincipalsWithWatchAllNamespacesIsRefusedWithTheReason() {
+    assertThatThrownBy(
+            () ->
+                RenderedChart.render(
+                    Map.of(
+                        "kafka.securityProtocol",
+                        "SASL_SSL",
+                        "kafka.security.managePrincipals",
+                        true,
+                        "watchAllNamespaces",
+                        true)))
+        .hasMessageContaining(
+            "kafka.security.managePrincipals cannot be combined with watchAllNamespaces")
+        .hasMessageContaining("no cluster-wide access to Secrets")
+        .hasMessageContaining("watchNamespaces");
+  }
+
+  @Test
+  void managePrincipalsRendersWithASaslProtocolAndTellsTheOperator() {
+    for (String protocol : List.of("SASL_PLAINTEXT", "SASL_SSL")) {
+      Deployment deployment =
+          RenderedChart.render(
+                  Map.of(
+                      "kafka.securityProtocol", protocol, "kafka.security.managePrincipals", true))
+              .one(Deployment.class);
+
+      assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+          .as(protocol)
+          .contains(new EnvVar("COREBUS_KAFKA_SECURITY_MANAGE_PRINCIPALS", "true", null));
+    }
+    assertThat(
+            RenderedChart.render(Map.of())
+                .one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv())
+        .contains(new EnvVar("COREBUS_KAFKA_SECURITY_MANAGE_PRINCIPALS", "false", null));
+  }
+
+  @Test
+  void schemaRejectsAManagePrincipalsThatIsNotABoolean() {
+    assertThatThrownBy(() -> RenderedChart.render(Map.of("kafka.security.managePrincipals", "yes")))
+        .hasMessageContaining("managePrincipals");
   }
 
   @Test

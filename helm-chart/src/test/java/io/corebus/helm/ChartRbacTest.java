@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The operator's RBAC is least privilege: exactly the calls it makes, namespaced unless it watches
- * every namespace, no wildcards, no Secrets.
+ * every namespace, no wildcards, no Secrets except the plug-in credentials of the secured bus, and
+ * those only in the watched namespaces.
  */
 class ChartRbacTest {
 
@@ -65,6 +66,27 @@ class ChartRbacTest {
           "policy/poddisruptionbudgets:delete",
           "/events:create");
 
+  /**
+   * The secured bus ({@code kafka.security.managePrincipals}) only, from PluginReconciler and
+   * PluginSecurity: the Secret informer (list, watch); a get of a Secret the informer has not seen
+   * yet or that raced a create; create of a missing one; update of an incomplete one or of a new
+   * CA; delete with its Plugin. No patch.
+   */
+  static final Set<String> SECRET_CALLS =
+      Set.of(
+          "/secrets:get",
+          "/secrets:list",
+          "/secrets:watch",
+          "/secrets:create",
+          "/secrets:update",
+          "/secrets:delete");
+
+  /**
+   * The chart's non-default values with the secured bus on (SASL_SSL, namespaces shop, billing).
+   */
+  static final Map<String, Object> MANAGE_PRINCIPALS =
+      Map.of("kafka.security.managePrincipals", true);
+
   /** JOSDK's leader election: it checks for create, get and update on its Lease at start. */
   static final Set<String> LEASE_CALLS =
       Set.of(
@@ -83,8 +105,16 @@ class ChartRbacTest {
         RenderedChart.render(Map.of("watchAllNamespaces", true)));
   }
 
+  static Stream<RenderedChart> rendersWithEveryFeature() {
+    return Stream.concat(
+        renders(),
+        Stream.of(
+            RenderedChart.render(
+                RenderedChart.valuesFile("values-production.yaml"), MANAGE_PRINCIPALS)));
+  }
+
   @ParameterizedTest
-  @MethodSource("renders")
+  @MethodSource("rendersWithEveryFeature")
   void noRuleUsesAWildcard(RenderedChart chart) {
     for (PolicyRule rule : allRules(chart)) {
       Stream.of(rule.getApiGroups(), rule.getResources(), rule.getVerbs(), rule.getResourceNames())
@@ -97,13 +127,13 @@ class ChartRbacTest {
 
   @ParameterizedTest
   @MethodSource("renders")
-  void nothingGrantsSecrets(RenderedChart chart) {
+  void withoutManagePrincipalsNothingGrantsSecrets(RenderedChart chart) {
     assertThat(allRules(chart))
         .allSatisfy(rule -> assertThat(rule.getResources()).doesNotContain("secrets"));
   }
 
   @ParameterizedTest
-  @MethodSource("renders")
+  @MethodSource("rendersWithEveryFeature")
   void neverEscalatesOrImpersonates(RenderedChart chart) {
     assertThat(allRules(chart))
         .allSatisfy(
@@ -145,6 +175,34 @@ class ChartRbacTest {
         .containsExactly("corebus-leader-election");
     assertThat(grantsIn(chart, RenderedChart.NAMESPACE)).isEqualTo(LEASE_CALLS);
     assertBound(chart);
+  }
+
+  @Test
+  void managePrincipalsAddsExactlyTheSecretCallsToEachWatchedNamespaceAndNowhereElse() {
+    RenderedChart chart =
+        RenderedChart.render(RenderedChart.valuesFile("values-production.yaml"), MANAGE_PRINCIPALS);
+
+    assertThat(grantsIn(chart, "shop")).isEqualTo(union(WATCHED_NAMESPACE_CALLS, SECRET_CALLS));
+    assertThat(grantsIn(chart, "billing")).isEqualTo(union(WATCHED_NAMESPACE_CALLS, SECRET_CALLS));
+    // Not in the operator's own namespace (it watches no Plugins there), not cluster-wide.
+    assertThat(grantsIn(chart, RenderedChart.NAMESPACE)).isEqualTo(LEASE_CALLS);
+    assertThat(clusterGrants(chart)).isEqualTo(CRD_CHECK_CALLS);
+    assertBound(chart);
+  }
+
+  @Test
+  void managePrincipalsInTheReleaseNamespaceGrantsSecretsThereOnly() {
+    RenderedChart chart =
+        RenderedChart.render(
+            Map.of(
+                "kafka.securityProtocol",
+                "SASL_PLAINTEXT",
+                "kafka.security.managePrincipals",
+                true));
+
+    assertThat(grantsIn(chart, RenderedChart.NAMESPACE))
+        .isEqualTo(union(union(WATCHED_NAMESPACE_CALLS, SECRET_CALLS), LEASE_CALLS));
+    assertThat(clusterGrants(chart)).isEqualTo(CRD_CHECK_CALLS);
   }
 
   @Test

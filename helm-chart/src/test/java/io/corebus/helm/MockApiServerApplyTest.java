@@ -63,6 +63,17 @@ class MockApiServerApplyTest {
     applyAndReadBack(RenderedChart.render(Map.of("watchAllNamespaces", true)));
   }
 
+  @Test
+  void theSecuredBusInstallAppliesCleanly() {
+    RenderedChart chart =
+        RenderedChart.render(
+            RenderedChart.valuesFile("values-production.yaml"),
+            Map.of("kafka.security.managePrincipals", true));
+
+    applyAndReadBack(chart);
+    acceptsAPluginIn("billing");
+  }
+
   private static void applyAndReadBack(RenderedChart chart) {
     // helm install --create-namespace creates the release namespace; watched namespaces exist.
     Set<String> namespaces = new LinkedHashSet<>();

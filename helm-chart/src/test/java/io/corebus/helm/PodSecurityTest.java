@@ -7,9 +7,13 @@ import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginSpec;
 import io.corebus.crds.ProvidedService;
 import io.corebus.crds.Replicas;
+import io.corebus.crds.RuntimeContract;
 import io.corebus.helm.RestrictedPodSecurity.Violation;
 import io.corebus.operator.config.OperatorSettings;
 import io.corebus.operator.model.PluginPods;
+import io.corebus.operator.security.PluginCredentials;
+import io.corebus.operator.security.PluginPrincipals;
+import io.corebus.operator.security.PluginSecurity;
 import io.corebus.operator.validation.PluginValidator;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -22,6 +26,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,6 +71,49 @@ class PodSecurityTest {
 
     Pod pod = PluginPods.desired(plugin, "abc123", 1, SETTINGS);
 
+    assertThat(RestrictedPodSecurity.check(pod.getSpec())).isEmpty();
+  }
+
+  @Test
+  void aPluginsPodOnTheSecuredBusWithItsCredentialsMountIsRestricted() {
+    Plugin plugin = jarPlugin("greeter");
+    // The reconciler's path with kafka.security.managePrincipals on: PluginPods, then the mount.
+    PluginSecurity security =
+        new PluginSecurity(
+            new PluginPrincipals() {
+              @Override
+              public void ensure(
+                  Plugin p, PluginCredentials.Values credentials, List<Plugin> namespacePlugins) {}
+
+              @Override
+              public void release(Plugin p) {}
+            },
+            "SASL_SSL",
+            Optional.empty());
+
+    Pod pod = security.mount(PluginPods.desired(plugin, "abc123", 0, SETTINGS), plugin);
+
+    // The mount is really there (a Secret volume, read-only in the runtime container) ...
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> PluginCredentials.VOLUME.equals(v.getName()))
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(RestrictedPodSecurity.volumeType(v)).isEqualTo("secret");
+              assertThat(v.getSecret().getSecretName()).isEqualTo("greeter-kafka");
+            });
+    assertThat(pod.getSpec().getContainers())
+        .filteredOn(c -> RuntimeContract.CONTAINER_NAME.equals(c.getName()))
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c.getVolumeMounts())
+                    .anySatisfy(
+                        m -> {
+                          assertThat(m.getName()).isEqualTo(PluginCredentials.VOLUME);
+                          assertThat(m.getReadOnly()).isTrue();
+                        }));
+    // ... and the pod still meets restricted.
     assertThat(RestrictedPodSecurity.check(pod.getSpec())).isEmpty();
   }
 
