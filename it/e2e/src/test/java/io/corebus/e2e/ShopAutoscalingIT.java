@@ -288,9 +288,10 @@ class ShopAutoscalingIT {
     System.out.printf(Locale.ROOT, "orders placed %d, failed %d%n", placed.get(), failed.get());
     failures.forEach(f -> System.out.println("failed order " + f));
     assertThat(placed.get()).isPositive();
-    assertThat(failed.get())
-        .as("failed orders out of %d", placed.get())
-        .isLessThanOrEqualTo(placed.get() / 20);
+    // Payment's consumers hand partitions over on every scale-up (cooperative rebalance: the old
+    // owner finishes and commits, the new one starts there) and scale-down (SIGTERM drain): with
+    // the 250 ms group heartbeat no Charge waits long enough to miss order's 2 s deadline.
+    assertThat(failures).as("failed orders out of %d", placed.get()).isEmpty();
   }
 
   /** Prints when something happened, on the clock of the failure detail. */

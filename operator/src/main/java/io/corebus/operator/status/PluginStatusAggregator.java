@@ -75,6 +75,7 @@ public final class PluginStatusAggregator {
   private String updateRevision;
   private List<VersionStatus> versions = List.of();
   private BusProblem busProblem;
+  private PodFailure podFailure;
   private PluginScaler.Scaling scaling;
 
   private PluginStatusAggregator(Plugin plugin, Instant now) {
@@ -139,6 +140,8 @@ public final class PluginStatusAggregator {
     String readyText = readyReplicas + "/" + desired + " pods ready";
     if (readyReplicas >= desired) {
       set(Condition.READY, true, PODS_READY, readyText);
+    } else if (podFailure != null) {
+      set(Condition.READY, false, podFailure.reason(), readyText + "; " + podFailure.message());
     } else {
       set(Condition.READY, false, PODS_NOT_READY, readyText);
     }
@@ -189,6 +192,9 @@ public final class PluginStatusAggregator {
 
     if (busProblem != null) {
       set(Condition.DEGRADED, true, busProblem.reason(), busProblem.message());
+    } else if (podFailure != null) {
+      // Also while older pods still serve (a rollout to a bad artifact stops at its first pod).
+      set(Condition.DEGRADED, true, podFailure.reason(), podFailure.message());
     } else if (!validation.unresolvedRequires().isEmpty()) {
       set(
           Condition.DEGRADED,
@@ -227,6 +233,7 @@ public final class PluginStatusAggregator {
         pods.stream().filter(p -> !PodState.isTerminating(p) && !PodState.isFinished(p)).toList();
     replicas = live.size();
     readyReplicas = (int) live.stream().filter(PodState::isReady).count();
+    podFailure = PodFailure.first(live).orElse(null);
 
     Map<String, List<Pod>> byRevision = new TreeMap<>();
     for (Pod p : live) {

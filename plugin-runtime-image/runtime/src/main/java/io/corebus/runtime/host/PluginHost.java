@@ -1,5 +1,6 @@
 package io.corebus.runtime.host;
 
+import io.corebus.crds.RuntimeContract;
 import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.bus.protocol.RequestTopics;
@@ -130,7 +131,7 @@ public class PluginHost {
       if (phase == Phase.STOPPING) {
         return; // shutdown raced the start
       }
-      fail("StartFailed", "the plug-in did not start: " + e, e);
+      fail(RuntimeContract.FAILURE_START_FAILED, "the plug-in did not start: " + e, e);
     }
   }
 
@@ -156,7 +157,7 @@ public class PluginHost {
       version = withLoader(plugin::version);
     } catch (Exception e) {
       throw new PluginLoadException(
-          "PluginInstantiationFailed", "Plugin.version() failed: " + e, e);
+          RuntimeContract.FAILURE_PLUGIN_INSTANTIATION_FAILED, "Plugin.version() failed: " + e, e);
     }
     LOG.infof("loaded plug-in %s version %s from %s", plugin.getClass().getName(), version, jars);
     config
@@ -262,13 +263,13 @@ public class PluginHost {
     try {
       allowedCallers = AllowedCallers.parse(config.allowedCallers().orElse(""));
     } catch (IllegalArgumentException e) {
-      throw new PluginLoadException("InvalidAllowedCallers", e.getMessage(), e);
+      throw new PluginLoadException(RuntimeContract.FAILURE_INVALID_ALLOWED_CALLERS, e.getMessage(), e);
     }
     RequestTopics requestTopics;
     try {
       requestTopics = RequestTopics.parse(config.requestTopics().orElse(""));
     } catch (IllegalArgumentException e) {
-      throw new PluginLoadException("InvalidRequestTopics", e.getMessage(), e);
+      throw new PluginLoadException(RuntimeContract.FAILURE_INVALID_REQUEST_TOPICS, e.getMessage(), e);
     }
     List<String> consumed = new ArrayList<>();
     if (!served.isEmpty()) {
@@ -372,7 +373,7 @@ public class PluginHost {
     missing.removeAll(registered);
     if (!missing.isEmpty()) {
       throw new PluginLoadException(
-          "ServiceNotImplemented",
+          RuntimeContract.FAILURE_SERVICE_NOT_IMPLEMENTED,
           "the Plugin provides "
               + missing
               + " but the plug-in registered no implementation (registered: "
@@ -414,7 +415,7 @@ public class PluginHost {
     failureReason = reason;
     failureMessage = message;
     LOG.errorf(cause, "plug-in %s failed to start (%s): %s", config.pluginName(), reason, message);
-    writeTerminationMessage(reason + ": " + message);
+    writeTerminationMessage(RuntimeContract.terminationMessage(reason, message));
     Quarkus.asyncExit(1);
   }
 
