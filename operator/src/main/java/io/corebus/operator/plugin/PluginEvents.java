@@ -28,6 +28,7 @@ public final class PluginEvents {
    * Pods stopped failing (see PodFailure: the Warning events for failing pods carry its reasons).
    */
   public static final String PODS_RECOVERED = "PodsRecovered";
+
   public static final String ROLLOUT_STARTED = "RolloutStarted";
   public static final String ROLLOUT_FINISHED = "RolloutFinished";
   public static final String VALIDATION_FAILED = "ValidationFailed";

@@ -30,8 +30,8 @@ import io.corebus.operator.model.PodSetPlanner;
 import io.corebus.operator.model.PodState;
 import io.corebus.operator.model.ReplicaCount;
 import io.corebus.operator.status.PluginStatusAggregator;
-import io.corebus.operator.status.PodFailure;
 import io.corebus.operator.status.PluginStatusAggregator.BusProblem;
+import io.corebus.operator.status.PodFailure;
 import io.corebus.operator.validation.PluginValidator;
 import io.corebus.operator.validation.Validation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -515,13 +515,18 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         events.warning(client, plugin, PluginEvents.TOPIC_PROBLEM, degraded.getMessage());
       } else if (PluginStatusAggregator.ROUTES_NOT_PUBLISHED.equals(reason)) {
         events.warning(client, plugin, PluginEvents.ROUTES_NOT_PUBLISHED, degraded.getMessage());
-      } else if (PodFailure.REASONS.contains(reason)) {
+      } else if (reason != null && PodFailure.REASONS.contains(reason)) {
         // Once when pods start failing (or fail differently), not on every restart.
         events.warning(client, plugin, reason, degraded.getMessage());
       }
-      if (PodFailure.REASONS.contains(reasonBefore) && !PodFailure.REASONS.contains(reason)) {
+      if (reasonBefore != null
+          && PodFailure.REASONS.contains(reasonBefore)
+          && !PodFailure.REASONS.contains(reason)) {
         events.normal(
-            client, plugin, PluginEvents.PODS_RECOVERED, "No pod fails any more: " + degraded.getMessage());
+            client,
+            plugin,
+            PluginEvents.PODS_RECOVERED,
+            "No pod fails any more: " + degraded.getMessage());
       }
       if (PluginStatusAggregator.KAFKA_UNAVAILABLE.equals(reasonBefore)
           && !PluginStatusAggregator.KAFKA_UNAVAILABLE.equals(reason)) {

@@ -96,7 +96,9 @@ class PodFailureTest {
         .getContainerStatuses()
         .get(0)
         .setState(new ContainerStateBuilder().withNewRunning().endRunning().build());
-    assertThat(PodFailure.of(checksum)).map(PodFailure::reason).contains("ArtifactChecksumMismatch");
+    assertThat(PodFailure.of(checksum))
+        .map(PodFailure::reason)
+        .contains("ArtifactChecksumMismatch");
   }
 
   @Test

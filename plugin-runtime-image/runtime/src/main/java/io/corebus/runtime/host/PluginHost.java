@@ -1,9 +1,9 @@
 package io.corebus.runtime.host;
 
-import io.corebus.crds.RuntimeContract;
 import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.bus.protocol.RequestTopics;
+import io.corebus.crds.RuntimeContract;
 import io.corebus.plugin.Plugin;
 import io.corebus.runtime.bus.BusChannel;
 import io.corebus.runtime.bus.BusMetrics;
@@ -263,13 +263,15 @@ public class PluginHost {
     try {
       allowedCallers = AllowedCallers.parse(config.allowedCallers().orElse(""));
     } catch (IllegalArgumentException e) {
-      throw new PluginLoadException(RuntimeContract.FAILURE_INVALID_ALLOWED_CALLERS, e.getMessage(), e);
+      throw new PluginLoadException(
+          RuntimeContract.FAILURE_INVALID_ALLOWED_CALLERS, e.getMessage(), e);
     }
     RequestTopics requestTopics;
     try {
       requestTopics = RequestTopics.parse(config.requestTopics().orElse(""));
     } catch (IllegalArgumentException e) {
-      throw new PluginLoadException(RuntimeContract.FAILURE_INVALID_REQUEST_TOPICS, e.getMessage(), e);
+      throw new PluginLoadException(
+          RuntimeContract.FAILURE_INVALID_REQUEST_TOPICS, e.getMessage(), e);
     }
     List<String> consumed = new ArrayList<>();
     if (!served.isEmpty()) {

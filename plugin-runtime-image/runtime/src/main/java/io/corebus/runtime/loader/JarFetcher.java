@@ -56,12 +56,14 @@ public final class JarFetcher {
     try {
       uri = URI.create(url);
     } catch (IllegalArgumentException e) {
-      throw new PluginLoadException(RuntimeContract.FAILURE_UNSUPPORTED_URL, "invalid plug-in jar URL '" + url + "'", e);
+      throw new PluginLoadException(
+          RuntimeContract.FAILURE_UNSUPPORTED_URL, "invalid plug-in jar URL '" + url + "'", e);
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
     if (!scheme.equals("http") && !scheme.equals("https") && !scheme.equals("file")) {
       throw new PluginLoadException(
-          RuntimeContract.FAILURE_UNSUPPORTED_URL, "plug-in jar URL must be http, https or file: " + url);
+          RuntimeContract.FAILURE_UNSUPPORTED_URL,
+          "plug-in jar URL must be http, https or file: " + url);
     }
     Path target = dir.resolve("plugin-" + expectedSha256.substring(0, 12) + ".jar");
     String actual;
@@ -70,7 +72,9 @@ public final class JarFetcher {
       actual = scheme.equals("file") ? copy(uri, target) : download(uri, target);
     } catch (IOException e) {
       throw new PluginLoadException(
-          RuntimeContract.FAILURE_DOWNLOAD_FAILED, "cannot fetch the plug-in jar from " + url + ": " + e.getMessage(), e);
+          RuntimeContract.FAILURE_DOWNLOAD_FAILED,
+          "cannot fetch the plug-in jar from " + url + ": " + e.getMessage(),
+          e);
     }
     if (!actual.equals(expectedSha256)) {
       try {
@@ -115,7 +119,8 @@ public final class JarFetcher {
           }
           if (status < 500 && status != 429) {
             throw new PluginLoadException(
-                RuntimeContract.FAILURE_DOWNLOAD_FAILED, "GET " + uri + " answered HTTP " + status + "; not retrying");
+                RuntimeContract.FAILURE_DOWNLOAD_FAILED,
+                "GET " + uri + " answered HTTP " + status + "; not retrying");
           }
           last = new IOException("GET " + uri + " answered HTTP " + status);
         }

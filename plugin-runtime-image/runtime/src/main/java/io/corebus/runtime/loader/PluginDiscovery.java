@@ -40,7 +40,8 @@ public final class PluginDiscovery {
       }
       return jars;
     } catch (IOException e) {
-      throw new PluginLoadException(RuntimeContract.FAILURE_NO_PLUGIN_JAR, "cannot list " + dir + ": " + e, e);
+      throw new PluginLoadException(
+          RuntimeContract.FAILURE_NO_PLUGIN_JAR, "cannot list " + dir + ": " + e, e);
     }
   }
 
@@ -60,7 +61,9 @@ public final class PluginDiscovery {
               .toList();
     } catch (ServiceConfigurationError e) {
       throw new PluginLoadException(
-          RuntimeContract.FAILURE_PLUGIN_INSTANTIATION_FAILED, SERVICE_FILE + " in the plug-in jar is invalid: " + e, e);
+          RuntimeContract.FAILURE_PLUGIN_INSTANTIATION_FAILED,
+          SERVICE_FILE + " in the plug-in jar is invalid: " + e,
+          e);
     }
     if (providers.isEmpty()) {
       throw new PluginLoadException(
