@@ -120,7 +120,11 @@ public final class RuntimeContract {
   /** {@link #ENV_REQUEST_TOPICS} could not be parsed. */
   public static final String FAILURE_INVALID_REQUEST_TOPICS = "InvalidRequestTopics";
 
-  /** The termination message for a failure: {@code reason + ": " + text}. */
+  /**
+   * The termination message for a failure: {@code reason + ": " + text}. The runtime has only the
+   * constants of this class at run time (crds is compile-only there), so it writes the same string
+   * itself.
+   */
   public static String terminationMessage(String reason, String text) {
     return reason + TERMINATION_SEPARATOR + text;
   }

@@ -351,7 +351,12 @@ class ShopIT {
           .untilAsserted(
               () ->
                   assertThat(
-                          cluster.client().v1().events().inNamespace(cluster.namespace()).list()
+                          cluster
+                              .client()
+                              .v1()
+                              .events()
+                              .inNamespace(cluster.namespace())
+                              .list()
                               .getItems())
                       .filteredOn(e -> "payment-badjar".equals(e.getInvolvedObject().getName()))
                       .filteredOn(e -> "ArtifactChecksumMismatch".equals(e.getReason()))

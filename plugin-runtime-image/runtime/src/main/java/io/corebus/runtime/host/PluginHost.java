@@ -417,8 +417,14 @@ public class PluginHost {
     failureReason = reason;
     failureMessage = message;
     LOG.errorf(cause, "plug-in %s failed to start (%s): %s", config.pluginName(), reason, message);
-    writeTerminationMessage(RuntimeContract.terminationMessage(reason, message));
-    Quarkus.asyncExit(1);
+    // The format of RuntimeContract.terminationMessage, spelled out: crds is compile-only here
+    // (its constants are inlined), so its methods are not on the runtime's class path.
+    try {
+      writeTerminationMessage(reason + RuntimeContract.TERMINATION_SEPARATOR + message);
+    } finally {
+      // Exit whatever happened above: a runtime left up would only be killed by its startup probe.
+      Quarkus.asyncExit(1);
+    }
   }
 
   private void writeTerminationMessage(String message) {
