@@ -50,6 +50,16 @@ public final class RuntimeContract {
 
   public static final String ENV_KAFKA_BOOTSTRAP = "COREBUS_KAFKA_BOOTSTRAP";
 
+  /**
+   * Where the runtime writes its termination message: the container's terminationMessagePath,
+   * passed explicitly so that a kubelet which cannot mount a file there (the local cluster's) can
+   * point it elsewhere.
+   */
+  public static final String ENV_TERMINATION_MESSAGE_PATH = "COREBUS_TERMINATION_MESSAGE_PATH";
+
+  /** The runtime container's terminationMessagePath (Kubernetes' default). */
+  public static final String TERMINATION_MESSAGE_PATH = "/dev/termination-log";
+
   /** Directory holding spec.config, one file per key (a mounted ConfigMap); watched for changes. */
   public static final String ENV_CONFIG_DIR = "COREBUS_CONFIG_DIR";
 
