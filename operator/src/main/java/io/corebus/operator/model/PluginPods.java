@@ -279,7 +279,8 @@ public final class PluginPods {
     env.add(value(RuntimeContract.ENV_CONFIG_DIR, RuntimeContract.CONFIG_MOUNT_PATH));
     env.add(
         value(
-            RuntimeContract.ENV_TERMINATION_MESSAGE_PATH, RuntimeContract.TERMINATION_MESSAGE_PATH));
+            RuntimeContract.ENV_TERMINATION_MESSAGE_PATH,
+            RuntimeContract.TERMINATION_MESSAGE_PATH));
     return env;
   }
 
