@@ -89,6 +89,16 @@ public final class RuntimeContract {
   /** PEM CA certificates to trust for the brokers' TLS certificates (TLS only). */
   public static final String KAFKA_CA_FILE = "ca.crt";
 
+  /**
+   * Where the runtime writes its termination message: the container's terminationMessagePath,
+   * passed explicitly so that a kubelet which cannot mount a file there (the local cluster's) can
+   * point it elsewhere.
+   */
+  public static final String ENV_TERMINATION_MESSAGE_PATH = "COREBUS_TERMINATION_MESSAGE_PATH";
+
+  /** The runtime container's terminationMessagePath (Kubernetes' default). */
+  public static final String TERMINATION_MESSAGE_PATH = "/dev/termination-log";
+
   /** Directory holding spec.config, one file per key (a mounted ConfigMap); watched for changes. */
   public static final String ENV_CONFIG_DIR = "COREBUS_CONFIG_DIR";
 
@@ -114,4 +124,89 @@ public final class RuntimeContract {
   public static final String LIVENESS_PATH = "/q/health/live";
   public static final String STARTUP_PATH = "/q/health/started";
   public static final String METRICS_PATH = "/q/metrics";
+
+  // The runtime's termination message. A runtime that cannot load or start its plug-in writes
+  // "<Reason>: <text for people>" to the container's termination message file and exits 1; the
+  // kubelet copies it into the container status, and the operator turns the Reason into the
+  // Plugin's Ready/Degraded reason. Reasons are single CamelCase words, listed here.
+
+  /** Separates the reason from the text in a termination message. */
+  public static final String TERMINATION_SEPARATOR = ": ";
+
+  /** spec.artifact.jar.sha256 is not 64 lower-case hex characters. */
+  public static final String FAILURE_INVALID_CHECKSUM = "InvalidChecksum";
+
+  /** The downloaded jar's SHA-256 differs from spec.artifact.jar.sha256. */
+  public static final String FAILURE_CHECKSUM_MISMATCH = "ChecksumMismatch";
+
+  /** The jar URL is not http, https or file, or not a URL. */
+  public static final String FAILURE_UNSUPPORTED_URL = "UnsupportedUrl";
+
+  /** The jar could not be fetched (connection refused, HTTP 404, timeout...). */
+  public static final String FAILURE_DOWNLOAD_FAILED = "DownloadFailed";
+
+  /** An image artifact holds no jar in {@link #IMAGE_PLUGIN_DIR}. */
+  public static final String FAILURE_NO_PLUGIN_JAR = "NoPluginJar";
+
+  /** The jar declares no io.corebus.plugin.Plugin implementation. */
+  public static final String FAILURE_NO_PLUGIN = "NoPlugin";
+
+  /** The jar declares more than one Plugin implementation. */
+  public static final String FAILURE_AMBIGUOUS_PLUGIN = "AmbiguousPlugin";
+
+  /** The Plugin implementation could not be instantiated, or its version() threw. */
+  public static final String FAILURE_PLUGIN_INSTANTIATION_FAILED = "PluginInstantiationFailed";
+
+  /** The plug-in's start() threw, or connecting it to the bus failed. */
+  public static final String FAILURE_START_FAILED = "StartFailed";
+
+  /** A service in spec.provides has no implementation registered by the plug-in. */
+  public static final String FAILURE_SERVICE_NOT_IMPLEMENTED = "ServiceNotImplemented";
+
+  /** {@link #ENV_ALLOWED_CALLERS} could not be parsed. */
+  public static final String FAILURE_INVALID_ALLOWED_CALLERS = "InvalidAllowedCallers";
+
+  /** {@link #ENV_REQUEST_TOPICS} could not be parsed. */
+  public static final String FAILURE_INVALID_REQUEST_TOPICS = "InvalidRequestTopics";
+
+  /**
+   * The termination message for a failure: {@code reason + ": " + text}. The runtime has only the
+   * constants of this class at run time (crds is compile-only there), so it writes the same string
+   * itself.
+   */
+  public static String terminationMessage(String reason, String text) {
+    return reason + TERMINATION_SEPARATOR + text;
+  }
+
+  /**
+   * The reason a termination message starts with, or null when it does not start with a CamelCase
+   * word followed by {@link #TERMINATION_SEPARATOR} (a message from something else, such as a JVM
+   * that died before the runtime ran).
+   */
+  public static String terminationReason(String message) {
+    if (message == null) {
+      return null;
+    }
+    String m = message.strip();
+    int end = m.indexOf(TERMINATION_SEPARATOR);
+    if (end < 2 || end > 64 || !Character.isUpperCase(m.charAt(0))) {
+      return null;
+    }
+    for (int i = 0; i < end; i++) {
+      if (!Character.isLetterOrDigit(m.charAt(i)) || m.charAt(i) > 127) {
+        return null;
+      }
+    }
+    return m.substring(0, end);
+  }
+
+  /** The text after the reason, or the whole message when it has no reason. */
+  public static String terminationText(String message) {
+    if (message == null) {
+      return "";
+    }
+    String m = message.strip();
+    String reason = terminationReason(m);
+    return reason == null ? m : m.substring(reason.length() + TERMINATION_SEPARATOR.length());
+  }
 }

@@ -68,6 +68,8 @@ class ShopAutoscalingIT {
   static ManagedChannel orderChannel;
   static final AtomicInteger placed = new AtomicInteger();
   static final AtomicInteger failed = new AtomicInteger();
+  static final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+  static final long testStart = System.nanoTime();
 
   @BeforeAll
   static void shop() throws Exception {
@@ -146,6 +148,7 @@ class ShopAutoscalingIT {
             placed.incrementAndGet();
           } catch (RuntimeException e) {
             failed.incrementAndGet();
+            failures.add(String.format(Locale.ROOT, "at %.1f s: %s", seconds(testStart), e));
           }
         },
         0,
@@ -196,6 +199,7 @@ class ShopAutoscalingIT {
 
     // The 4x step: 10 orders/s, 4 pods at 3 qps per pod.
     long step = System.nanoTime();
+    mark("4x step starts");
     ScheduledFuture<?> more = orders(7.5);
     await()
         .atMost(Duration.ofSeconds(60))
@@ -207,11 +211,13 @@ class ShopAutoscalingIT {
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> assertThat(status("payment").getDesiredReplicas()).isEqualTo(4));
     double decided = seconds(step);
+    mark("payment desired 4");
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(() -> assertThat(readyPods("payment")).isEqualTo(4));
     double serving = seconds(step);
+    mark("payment 4 pods Ready");
     System.out.printf(
         Locale.ROOT,
         "4x load step on payment (2.5 -> 10 orders/s, target 3 qps per pod): first scale-up"
@@ -256,6 +262,7 @@ class ShopAutoscalingIT {
       last.cancel(false);
     }
     assertThat(desiredSeen).as("payment's count under the square wave").containsOnly(4);
+    mark("square wave over");
 
     // Back to 2.5 orders/s: the 4 pods stay for the stabilization window (30 s), then go.
     await()
@@ -265,6 +272,7 @@ class ShopAutoscalingIT {
     await()
         .atMost(Duration.ofSeconds(120))
         .untilAsserted(() -> assertThat(status("payment").getDesiredReplicas()).isLessThan(4));
+    mark("payment scales in to " + status("payment").getDesiredReplicas());
 
     // No load at all: notification, idle, goes back to zero.
     base.cancel(false);
@@ -278,10 +286,17 @@ class ShopAutoscalingIT {
               assertThat(c.getReason()).isEqualTo("ScaledToZero");
             });
     System.out.printf(Locale.ROOT, "orders placed %d, failed %d%n", placed.get(), failed.get());
+    failures.forEach(f -> System.out.println("failed order " + f));
     assertThat(placed.get()).isPositive();
-    assertThat(failed.get())
-        .as("failed orders out of %d", placed.get())
-        .isLessThanOrEqualTo(placed.get() / 20);
+    // Payment's consumers hand partitions over on every scale-up (cooperative rebalance: the old
+    // owner finishes and commits, the new one starts there) and scale-down (SIGTERM drain): with
+    // the 250 ms group heartbeat no Charge waits long enough to miss order's 2 s deadline.
+    assertThat(failures).as("failed orders out of %d", placed.get()).isEmpty();
+  }
+
+  /** Prints when something happened, on the clock of the failure detail. */
+  static void mark(String what) {
+    System.out.printf(Locale.ROOT, "at %.1f s: %s%n", seconds(testStart), what);
   }
 
   static double seconds(long sinceNanos) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
+import io.corebus.crds.Replicas;
 import io.corebus.crds.RolloutStrategy;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.localcluster.LocalCluster;
@@ -312,6 +313,80 @@ class ShopIT {
 
   @Test
   @Order(8)
+  void aPluginWhoseJarFailsItsChecksumSaysSoAndTheShopKeepsServing() throws Exception {
+    // A copy of payment with a wrong sha256: its own name and no provided service, so it competes
+    // with nobody; its runtime refuses the jar and exits, again and again.
+    Plugin bad = deployable(PLUGINS.resolve("payment.yaml"));
+    bad.getMetadata().setName("payment-badjar");
+    bad.getSpec().setProvides(List.of());
+    bad.getSpec().setAutoscaling(null);
+    bad.getSpec().setReplicas(new Replicas(1, 1));
+    bad.getSpec().setRollout(null);
+    String wrongSha = "0".repeat(64);
+    bad.getSpec().getArtifact().getJar().setSha256(wrongSha);
+
+    try (OrderLoad load = OrderLoad.start(ShopIT::order, "frank", 2)) {
+      plugins().resource(bad).create();
+
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .untilAsserted(
+              () -> {
+                Plugin p = plugins().withName("payment-badjar").get();
+                assertThat(p.getStatus()).isNotNull();
+                Condition ready = p.getStatus().condition(Condition.READY);
+                assertThat(ready.getStatus()).isEqualTo(Condition.FALSE);
+                assertThat(ready.getReason()).isEqualTo("ArtifactChecksumMismatch");
+                assertThat(ready.getMessage())
+                    .startsWith("0/1 pods ready; pod payment-badjar-")
+                    .contains("ChecksumMismatch: the plug-in jar from", "has SHA-256");
+                Condition degraded = p.getStatus().condition(Condition.DEGRADED);
+                assertThat(degraded.getStatus()).isEqualTo(Condition.TRUE);
+                assertThat(degraded.getReason()).isEqualTo("ArtifactChecksumMismatch");
+              });
+      // kubectl describe plugin payment-badjar shows it once, as a Warning.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          cluster
+                              .client()
+                              .v1()
+                              .events()
+                              .inNamespace(cluster.namespace())
+                              .list()
+                              .getItems())
+                      .filteredOn(e -> "payment-badjar".equals(e.getInvolvedObject().getName()))
+                      .filteredOn(e -> "ArtifactChecksumMismatch".equals(e.getReason()))
+                      .singleElement()
+                      .satisfies(
+                          e -> {
+                            assertThat(e.getType()).isEqualTo("Warning");
+                            assertThat(e.getMessage()).contains("ChecksumMismatch");
+                          }));
+
+      // Deleting it removes its crash-looping pod and nothing of payment's.
+      plugins().withName("payment-badjar").delete();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                assertThat(plugins().withName("payment-badjar").get()).isNull();
+                assertThat(pods("payment-badjar")).isEmpty();
+              });
+      int removed = load.placed();
+      await().atMost(Duration.ofSeconds(10)).until(() -> load.placed() >= removed + 20);
+      load.close();
+      System.out.println("payment-badjar failing its checksum, then deleted, under load: " + load);
+      assertThat(load.failures()).as("orders that failed meanwhile").isEmpty();
+    }
+    assertThat(ready("payment")).isTrue();
+  }
+
+  @Test
+  @Order(9)
   void scalingThroughTheScaleSubresourceAddsAPod() {
     // what kubectl scale plugin notification --replicas 2 does
     plugins().withName("notification").scale(2);
@@ -322,7 +397,7 @@ class ShopIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void deletingAPluginRemovesItsPodsAndTopics() throws Exception {
     String deadLetters = topics().deadLetters("notification");
     String replySlots = topics().replyPrefix("notification");
@@ -369,7 +444,7 @@ class ShopIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void deletingTheLastUserOfAServiceAndAnEventTypeRemovesTheirTopics() throws Exception {
     // order provides OrderService alone, and with notification gone it is OrderPlaced's only user
     String requests = topics().requests("shop.order.OrderService");

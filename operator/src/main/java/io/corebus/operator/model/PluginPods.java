@@ -279,6 +279,10 @@ public final class PluginPods {
     env.add(value(RuntimeContract.ENV_REQUIRES, join(spec.getRequires())));
     env.add(value(RuntimeContract.ENV_KAFKA_BOOTSTRAP, settings.kafkaBootstrap().orElse("")));
     env.add(value(RuntimeContract.ENV_CONFIG_DIR, RuntimeContract.CONFIG_MOUNT_PATH));
+    env.add(
+        value(
+            RuntimeContract.ENV_TERMINATION_MESSAGE_PATH,
+            RuntimeContract.TERMINATION_MESSAGE_PATH));
     return env;
   }
 

@@ -23,6 +23,12 @@ public final class PluginEvents {
   public static final String POD_DELETED = "PodDeleted";
   public static final String POD_REPLACED = "PodReplaced";
   public static final String POD_FAILED = "PodFailed";
+
+  /**
+   * Pods stopped failing (see PodFailure: the Warning events for failing pods carry its reasons).
+   */
+  public static final String PODS_RECOVERED = "PodsRecovered";
+
   public static final String ROLLOUT_STARTED = "RolloutStarted";
   public static final String ROLLOUT_FINISHED = "RolloutFinished";
   public static final String HOT_SWAP_REQUESTED = "HotSwapRequested";

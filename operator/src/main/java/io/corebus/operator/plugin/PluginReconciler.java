@@ -39,6 +39,7 @@ import io.corebus.operator.rollout.CanaryRollouts;
 import io.corebus.operator.security.PluginSecurity;
 import io.corebus.operator.status.PluginStatusAggregator;
 import io.corebus.operator.status.PluginStatusAggregator.BusProblem;
+import io.corebus.operator.status.PodFailure;
 import io.corebus.operator.validation.PluginValidator;
 import io.corebus.operator.validation.Validation;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -779,6 +780,18 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         events.warning(client, plugin, PluginEvents.HOT_SWAP_FAILED, degraded.getMessage());
       } else if (PluginStatusAggregator.ROUTES_NOT_PUBLISHED.equals(reason)) {
         events.warning(client, plugin, PluginEvents.ROUTES_NOT_PUBLISHED, degraded.getMessage());
+      } else if (reason != null && PodFailure.REASONS.contains(reason)) {
+        // Once when pods start failing (or fail differently), not on every restart.
+        events.warning(client, plugin, reason, degraded.getMessage());
+      }
+      if (reasonBefore != null
+          && PodFailure.REASONS.contains(reasonBefore)
+          && !PodFailure.REASONS.contains(reason)) {
+        events.normal(
+            client,
+            plugin,
+            PluginEvents.PODS_RECOVERED,
+            "No pod fails any more: " + degraded.getMessage());
       }
       if (PluginStatusAggregator.KAFKA_UNAVAILABLE.equals(reasonBefore)
           && !PluginStatusAggregator.KAFKA_UNAVAILABLE.equals(reason)) {

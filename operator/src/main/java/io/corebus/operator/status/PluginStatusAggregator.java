@@ -81,6 +81,7 @@ public final class PluginStatusAggregator {
   private List<VersionStatus> versions = List.of();
   private HotSwapProgress hotSwap;
   private BusProblem busProblem;
+  private PodFailure podFailure;
   private PluginScaler.Scaling scaling;
   private CanaryStatus canary;
   private boolean canarySet;
@@ -150,6 +151,8 @@ public final class PluginStatusAggregator {
     String readyText = readyReplicas + "/" + desired + " pods ready";
     if (readyReplicas >= desired) {
       set(Condition.READY, true, PODS_READY, readyText);
+    } else if (podFailure != null) {
+      set(Condition.READY, false, podFailure.reason(), readyText + "; " + podFailure.message());
     } else {
       set(Condition.READY, false, PODS_NOT_READY, readyText);
     }
@@ -209,6 +212,9 @@ public final class PluginStatusAggregator {
       set(Condition.DEGRADED, true, busProblem.reason(), busProblem.message());
     } else if (hotSwap != null && hotSwap.failed()) {
       set(Condition.DEGRADED, true, HOT_SWAP_FAILED, hotSwap.describeFailures());
+    } else if (podFailure != null) {
+      // Also while older pods still serve (a rollout to a bad artifact stops at its first pod).
+      set(Condition.DEGRADED, true, podFailure.reason(), podFailure.message());
     } else if (!validation.unresolvedRequires().isEmpty()) {
       set(
           Condition.DEGRADED,
@@ -288,6 +294,7 @@ public final class PluginStatusAggregator {
         pods.stream().filter(p -> !PodState.isTerminating(p) && !PodState.isFinished(p)).toList();
     replicas = live.size();
     readyReplicas = (int) live.stream().filter(PodState::isReady).count();
+    podFailure = PodFailure.first(live).orElse(null);
 
     Map<String, List<Pod>> byRevision = new TreeMap<>();
     for (Pod p : live) {

@@ -105,6 +105,9 @@ class PluginPodsTest {
     assertThat(env.get(RuntimeContract.ENV_KAFKA_BOOTSTRAP).getValue()).isEqualTo("kafka:9092");
     assertThat(env.get(RuntimeContract.ENV_CONFIG_DIR).getValue())
         .isEqualTo(RuntimeContract.CONFIG_MOUNT_PATH);
+    // The runtime writes why it failed there; the operator reads it back from the pod's status.
+    assertThat(env.get(RuntimeContract.ENV_TERMINATION_MESSAGE_PATH).getValue())
+        .isEqualTo("/dev/termination-log");
     assertThat(env.get("LOG_LEVEL").getValue()).isEqualTo("debug");
 
     assertThat(c.getPorts())

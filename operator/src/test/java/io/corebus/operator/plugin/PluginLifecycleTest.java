@@ -392,6 +392,47 @@ class PluginLifecycleTest {
   }
 
   @Test
+  void aPodRefusingItsJarMakesThePluginSayWhyOnceAndRecovers() {
+    apply(plugin(ns, "badjar", 1, null));
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("badjar").size() == 1);
+    String pod = pods("badjar").get(0).getMetadata().getName();
+    kubelet.markCrashLooping(
+        ns,
+        pod,
+        "ChecksumMismatch: the plug-in jar from http://jars/badjar.jar has SHA-256 aa but the"
+            + " Plugin expects bb; refusing to load it");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              Plugin p = get("badjar");
+              assertThat(condition(p, Condition.READY).getReason())
+                  .isEqualTo("ArtifactChecksumMismatch");
+              assertThat(condition(p, Condition.READY).getMessage())
+                  .contains("pod " + pod + ": ChecksumMismatch: the plug-in jar from");
+              assertThat(condition(p, Condition.DEGRADED).getStatus()).isEqualTo(Condition.TRUE);
+              assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                  .filteredOn(e -> "ArtifactChecksumMismatch".equals(e.getReason()))
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+            });
+
+    kubelet.markAllReady(ns);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              Plugin p = get("badjar");
+              assertThat(condition(p, Condition.READY).getReason()).isEqualTo("PodsReady");
+              assertThat(condition(p, Condition.DEGRADED).getStatus()).isEqualTo(Condition.FALSE);
+              assertThat(client.v1().events().inNamespace(ns).list().getItems())
+                  .extracting(e -> e.getReason())
+                  .containsOnlyOnce("ArtifactChecksumMismatch", PluginEvents.PODS_RECOVERED);
+            });
+  }
+
+  @Test
   void aVersionChangeRollsOnePodAtATimeNewPodFirst() {
     apply(plugin(ns, "roller", 3, null));
     awaitReady("roller");

@@ -1,5 +1,6 @@
 package io.corebus.operator.status;
 
+import static io.corebus.operator.testing.TestPods.crashLooping;
 import static io.corebus.operator.testing.TestPods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -95,6 +96,54 @@ class PluginStatusAggregatorTest {
     assertThat(s.condition("Progressing").getReason()).isEqualTo("Blocked");
     assertThat(s.condition("Degraded").getStatus()).isEqualTo("True");
     assertThat(s.getReadyReplicas()).isEqualTo(1);
+  }
+
+  @Test
+  void aPodWhoseJarFailsItsChecksumMakesThePluginNotReadyAndDegradedSayingWhy() {
+    Plugin p = plugin(1);
+    String termination =
+        "ChecksumMismatch: the plug-in jar from http://jars/pay.jar has SHA-256 aaaa but the"
+            + " Plugin expects bbbb; refusing to load it";
+    PluginStatus first =
+        status(p, T0, VALID, List.of(crashLooping("new", 0, termination, 1)), Phase.SCALING);
+    Condition ready = first.condition("Ready");
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("ArtifactChecksumMismatch");
+    assertThat(ready.getMessage())
+        .startsWith("0/1 pods ready; pod p-new-0: ChecksumMismatch: the plug-in jar from")
+        .contains("expects bbbb");
+    Condition degraded = first.condition("Degraded");
+    assertThat(degraded.getStatus()).isEqualTo("True");
+    assertThat(degraded.getReason()).isEqualTo("ArtifactChecksumMismatch");
+    assertThat(degraded.getMessage()).startsWith("pod p-new-0: ChecksumMismatch");
+
+    // Each restart (the count goes up) gives the same status: no status write per restart.
+    p.setStatus(first);
+    PluginStatus later =
+        status(p, T1, VALID, List.of(crashLooping("new", 0, termination, 5)), Phase.SCALING);
+    assertThat(later).isEqualTo(first);
+
+    // Fixed: the pod becomes Ready and the conditions say so.
+    p.setStatus(later);
+    PluginStatus fixed = status(p, T1, VALID, List.of(pod("new", 0, true)), Phase.STABLE);
+    assertThat(fixed.condition("Ready").getReason()).isEqualTo("PodsReady");
+    assertThat(fixed.condition("Degraded").getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void aRolloutStuckOnAFailingPodIsDegradedWhileTheOldPodsKeepItReady() {
+    Plugin p = plugin(1);
+    PluginStatus s =
+        status(
+            p,
+            T0,
+            VALID,
+            List.of(pod("old", 0, true), crashLooping("new", 1, "StartFailed: boom", 2)),
+            Phase.ROLLING);
+    assertThat(s.condition("Ready").getStatus()).isEqualTo("True");
+    assertThat(s.condition("Degraded").getStatus()).isEqualTo("True");
+    assertThat(s.condition("Degraded").getReason()).isEqualTo("PluginStartFailed");
+    assertThat(s.condition("Degraded").getMessage()).isEqualTo("pod p-new-1: StartFailed: boom");
   }
 
   @Test

@@ -42,6 +42,14 @@ public final class TestKubelet {
             .build());
   }
 
+  /**
+   * What a kubelet shows for a runtime that exited with {@code message} in its termination message
+   * file and waits to be restarted: Running, not Ready, CrashLoopBackOff.
+   */
+  public void markCrashLooping(String namespace, String pod, String message) {
+    setStatus(namespace, pod, TestPods.crashLooping("any", 0, message, 2).getStatus());
+  }
+
   /** Marks every pod of the namespace that is not Ready yet; returns how many it marked. */
   public int markAllReady(String namespace) {
     int n = 0;

@@ -32,6 +32,37 @@ public final class TestPods {
     return p;
   }
 
+  /**
+   * A pod whose runtime container exited with {@code message} as its termination message and now
+   * waits in CrashLoopBackOff, as the kubelet shows it after {@code restarts} restarts.
+   */
+  public static Pod crashLooping(String revision, int ordinal, String message, int restarts) {
+    Pod p = pod(revision, ordinal, false);
+    p.getStatus().setPhase("Running");
+    p.getStatus()
+        .setContainerStatuses(
+            java.util.List.of(
+                new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+                    .withName("plugin-runtime")
+                    .withReady(false)
+                    .withRestartCount(restarts)
+                    .withNewState()
+                    .withNewWaiting()
+                    .withReason("CrashLoopBackOff")
+                    .withMessage("back-off 10s restarting failed container")
+                    .endWaiting()
+                    .endState()
+                    .withNewLastState()
+                    .withNewTerminated()
+                    .withExitCode(1)
+                    .withReason("Error")
+                    .withMessage(message)
+                    .endTerminated()
+                    .endLastState()
+                    .build()));
+    return p;
+  }
+
   public static Pod terminating(String revision, int ordinal) {
     Pod p = pod(revision, ordinal, true);
     p.getMetadata().setDeletionTimestamp("2024-01-01T00:00:00Z");

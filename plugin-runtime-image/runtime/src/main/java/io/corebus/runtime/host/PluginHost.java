@@ -4,6 +4,7 @@ import io.corebus.bus.protocol.AllowedCallers;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.bus.protocol.DesiredArtifact;
 import io.corebus.bus.protocol.RequestTopics;
+import io.corebus.crds.RuntimeContract;
 import io.corebus.plugin.Plugin;
 import io.corebus.runtime.bus.BusChannel;
 import io.corebus.runtime.bus.BusMetrics;
@@ -168,7 +169,7 @@ public class PluginHost {
       if (phase == Phase.STOPPING) {
         return; // shutdown raced the start
       }
-      fail("StartFailed", "the plug-in did not start: " + e, e);
+      fail(RuntimeContract.FAILURE_START_FAILED, "the plug-in did not start: " + e, e);
     }
   }
 
@@ -214,7 +215,7 @@ public class PluginHost {
         version = withLoader(loader, plugin::version);
       } catch (Exception e) {
         throw new PluginLoadException(
-            "PluginInstantiationFailed", "Plugin.version() failed: " + e, e);
+            RuntimeContract.FAILURE_PLUGIN_INSTANTIATION_FAILED, "Plugin.version() failed: " + e, e);
       }
       LOG.infof("loaded plug-in %s version %s from %s", plugin.getClass().getName(), version, jars);
       if (expectedVersion != null && !expectedVersion.equals(version)) {
@@ -410,7 +411,8 @@ public class PluginHost {
     try {
       allowedCallers = AllowedCallers.parse(config.allowedCallers().orElse(""));
     } catch (IllegalArgumentException e) {
-      throw new PluginLoadException("InvalidAllowedCallers", e.getMessage(), e);
+      throw new PluginLoadException(
+          RuntimeContract.FAILURE_INVALID_ALLOWED_CALLERS, e.getMessage(), e);
     }
     LoadedPlugin first = startVersion(discovered);
     current = first;
@@ -420,7 +422,8 @@ public class PluginHost {
     try {
       requestTopics = RequestTopics.parse(config.requestTopics().orElse(""));
     } catch (IllegalArgumentException e) {
-      throw new PluginLoadException("InvalidRequestTopics", e.getMessage(), e);
+      throw new PluginLoadException(
+          RuntimeContract.FAILURE_INVALID_REQUEST_TOPICS, e.getMessage(), e);
     }
     List<String> consumed = new ArrayList<>();
     if (!served.isEmpty()) {
@@ -574,7 +577,7 @@ public class PluginHost {
         throw new PluginLoadException("ShuttingDown", "the runtime is shutting down");
       }
     } catch (Exception e) {
-      String reason = e instanceof PluginLoadException p ? p.reason() : "StartFailed";
+      String reason = e instanceof PluginLoadException p ? p.reason() : RuntimeContract.FAILURE_START_FAILED;
       String message =
           e instanceof PluginLoadException ? e.getMessage() : "the plug-in did not start: " + e;
       swapError =
@@ -710,7 +713,7 @@ public class PluginHost {
     missing.removeAll(registered);
     if (!missing.isEmpty()) {
       throw new PluginLoadException(
-          "ServiceNotImplemented",
+          RuntimeContract.FAILURE_SERVICE_NOT_IMPLEMENTED,
           "the Plugin provides "
               + missing
               + " but the plug-in registered no implementation (registered: "
@@ -752,8 +755,14 @@ public class PluginHost {
     failureReason = reason;
     failureMessage = message;
     LOG.errorf(cause, "plug-in %s failed to start (%s): %s", config.pluginName(), reason, message);
-    writeTerminationMessage(reason + ": " + message);
-    Quarkus.asyncExit(1);
+    // The format of RuntimeContract.terminationMessage, spelled out: crds is compile-only here
+    // (its constants are inlined), so its methods are not on the runtime's class path.
+    try {
+      writeTerminationMessage(reason + RuntimeContract.TERMINATION_SEPARATOR + message);
+    } finally {
+      // Exit whatever happened above: a runtime left up would only be killed by its startup probe.
+      Quarkus.asyncExit(1);
+    }
   }
 
   private void writeTerminationMessage(String message) {

@@ -1,5 +1,6 @@
 package io.corebus.runtime.loader;
 
+import io.corebus.crds.RuntimeContract;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,7 +46,7 @@ public final class JarFetcher {
   public Path fetch(String url, String expectedSha256, Path dir) throws PluginLoadException {
     if (!Sha256.isWellFormed(expectedSha256)) {
       throw new PluginLoadException(
-          "InvalidChecksum",
+          RuntimeContract.FAILURE_INVALID_CHECKSUM,
           "the expected SHA-256 '"
               + expectedSha256
               + "' is not 64 lower-case hex characters; refusing to load "
@@ -55,12 +56,14 @@ public final class JarFetcher {
     try {
       uri = URI.create(url);
     } catch (IllegalArgumentException e) {
-      throw new PluginLoadException("UnsupportedUrl", "invalid plug-in jar URL '" + url + "'", e);
+      throw new PluginLoadException(
+          RuntimeContract.FAILURE_UNSUPPORTED_URL, "invalid plug-in jar URL '" + url + "'", e);
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase();
     if (!scheme.equals("http") && !scheme.equals("https") && !scheme.equals("file")) {
       throw new PluginLoadException(
-          "UnsupportedUrl", "plug-in jar URL must be http, https or file: " + url);
+          RuntimeContract.FAILURE_UNSUPPORTED_URL,
+          "plug-in jar URL must be http, https or file: " + url);
     }
     Path target = dir.resolve("plugin-" + expectedSha256.substring(0, 12) + ".jar");
     String actual;
@@ -69,7 +72,9 @@ public final class JarFetcher {
       actual = scheme.equals("file") ? copy(uri, target) : download(uri, target);
     } catch (IOException e) {
       throw new PluginLoadException(
-          "DownloadFailed", "cannot fetch the plug-in jar from " + url + ": " + e.getMessage(), e);
+          RuntimeContract.FAILURE_DOWNLOAD_FAILED,
+          "cannot fetch the plug-in jar from " + url + ": " + e.getMessage(),
+          e);
     }
     if (!actual.equals(expectedSha256)) {
       try {
@@ -78,7 +83,7 @@ public final class JarFetcher {
         // it is refused either way
       }
       throw new PluginLoadException(
-          "ChecksumMismatch",
+          RuntimeContract.FAILURE_CHECKSUM_MISMATCH,
           "the plug-in jar from "
               + url
               + " has SHA-256 "
@@ -114,7 +119,8 @@ public final class JarFetcher {
           }
           if (status < 500 && status != 429) {
             throw new PluginLoadException(
-                "DownloadFailed", "GET " + uri + " answered HTTP " + status + "; not retrying");
+                RuntimeContract.FAILURE_DOWNLOAD_FAILED,
+                "GET " + uri + " answered HTTP " + status + "; not retrying");
           }
           last = new IOException("GET " + uri + " answered HTTP " + status);
         }

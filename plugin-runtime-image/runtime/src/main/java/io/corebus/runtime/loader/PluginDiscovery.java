@@ -1,5 +1,6 @@
 package io.corebus.runtime.loader;
 
+import io.corebus.crds.RuntimeContract;
 import io.corebus.plugin.Plugin;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ public final class PluginDiscovery {
   public static List<Path> jarsIn(Path dir) throws PluginLoadException {
     if (!Files.isDirectory(dir)) {
       throw new PluginLoadException(
-          "NoPluginJar",
+          RuntimeContract.FAILURE_NO_PLUGIN_JAR,
           "no plug-in: COREBUS_JAR_URL is not set and the plug-in directory "
               + dir
               + " does not exist");
@@ -34,12 +35,13 @@ public final class PluginDiscovery {
               .toList();
       if (jars.isEmpty()) {
         throw new PluginLoadException(
-            "NoPluginJar",
+            RuntimeContract.FAILURE_NO_PLUGIN_JAR,
             "no plug-in: COREBUS_JAR_URL is not set and " + dir + " contains no .jar file");
       }
       return jars;
     } catch (IOException e) {
-      throw new PluginLoadException("NoPluginJar", "cannot list " + dir + ": " + e, e);
+      throw new PluginLoadException(
+          RuntimeContract.FAILURE_NO_PLUGIN_JAR, "cannot list " + dir + ": " + e, e);
     }
   }
 
@@ -59,11 +61,13 @@ public final class PluginDiscovery {
               .toList();
     } catch (ServiceConfigurationError e) {
       throw new PluginLoadException(
-          "PluginInstantiationFailed", SERVICE_FILE + " in the plug-in jar is invalid: " + e, e);
+          RuntimeContract.FAILURE_PLUGIN_INSTANTIATION_FAILED,
+          SERVICE_FILE + " in the plug-in jar is invalid: " + e,
+          e);
     }
     if (providers.isEmpty()) {
       throw new PluginLoadException(
-          "NoPlugin",
+          RuntimeContract.FAILURE_NO_PLUGIN,
           "the plug-in jar declares no Plugin: add "
               + SERVICE_FILE
               + " naming the class that implements "
@@ -71,7 +75,7 @@ public final class PluginDiscovery {
     }
     if (providers.size() > 1) {
       throw new PluginLoadException(
-          "AmbiguousPlugin",
+          RuntimeContract.FAILURE_AMBIGUOUS_PLUGIN,
           "the plug-in jar declares "
               + providers.size()
               + " Plugins ("
@@ -87,7 +91,7 @@ public final class PluginDiscovery {
     } catch (ServiceConfigurationError e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new PluginLoadException(
-          "PluginInstantiationFailed",
+          RuntimeContract.FAILURE_PLUGIN_INSTANTIATION_FAILED,
           "cannot instantiate " + provider.type().getName() + ": " + cause,
           cause);
     } finally {
