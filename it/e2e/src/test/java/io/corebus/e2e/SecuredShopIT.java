@@ -277,7 +277,8 @@ class SecuredShopIT {
 
   static String decoded(Secret secret, String key) {
     assertThat(secret.getData()).as(secret.getMetadata().getName()).containsKey(key);
-    return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
   }
 
   static Plugin deployable(Path yaml) throws IOException {
