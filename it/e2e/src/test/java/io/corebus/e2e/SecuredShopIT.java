@@ -66,17 +66,23 @@ class SecuredShopIT {
   static final Path PLUGINS = ROOT.resolve("samples/shop/plugins");
   static final List<String> SHOP = List.of("inventory", "notification", "order", "payment");
 
+  static final LocalCluster.Options OPTIONS =
+      new LocalCluster.Options()
+          .namespace("shop-secured")
+          .securedBus()
+          .repositoryRoot(ROOT)
+          .kafkaHeap("384m")
+          .operatorHeap("256m")
+          .withOperator()
+          .awaitOperator(true, Duration.ofSeconds(120));
+
+  static {
+    // Pod IPs of its own: the run's shared cluster (ShopIT's) may still be up on 127.0.1.x.
+    OPTIONS.kubelet().firstAddressBlock(200);
+  }
+
   @RegisterExtension
-  static final LocalClusterExtension cluster =
-      LocalClusterExtension.perClass(
-          new LocalCluster.Options()
-              .namespace("shop-secured")
-              .securedBus()
-              .repositoryRoot(ROOT)
-              .kafkaHeap("384m")
-              .operatorHeap("256m")
-              .withOperator()
-              .awaitOperator(true, Duration.ofSeconds(120)));
+  static final LocalClusterExtension cluster = LocalClusterExtension.perClass(OPTIONS);
 
   static ManagedChannel orderChannel;
 
