@@ -181,6 +181,13 @@ public final class DirectServer implements AutoCloseable {
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
       String service = call.getMethodDescriptor().getServiceName();
       String caller = headers.get(CALLER);
+      if (keys != null && allowed.callersOf(service).isEmpty() && headers.get(SIGNATURE) == null) {
+        // A service anyone may call is, on this port, also the front door for clients outside the
+        // bus (grpcurl, a web front end), which cannot sign. They are served as anonymous: a
+        // caller name they claim is dropped, so CallInfo.CALLER only ever names a proven caller.
+        return Contexts.interceptCall(
+            Context.current().withValue(CallInfo.CALLER, null), call, headers, next);
+      }
       String problem = keys == null ? null : unproven(call, headers, caller);
       if (problem != null) {
         return deny(call, headers, caller, "caller not proven: " + problem);
