@@ -215,7 +215,9 @@ public class PluginHost {
         version = withLoader(loader, plugin::version);
       } catch (Exception e) {
         throw new PluginLoadException(
-            RuntimeContract.FAILURE_PLUGIN_INSTANTIATION_FAILED, "Plugin.version() failed: " + e, e);
+            RuntimeContract.FAILURE_PLUGIN_INSTANTIATION_FAILED,
+            "Plugin.version() failed: " + e,
+            e);
       }
       LOG.infof("loaded plug-in %s version %s from %s", plugin.getClass().getName(), version, jars);
       if (expectedVersion != null && !expectedVersion.equals(version)) {
@@ -577,7 +579,8 @@ public class PluginHost {
         throw new PluginLoadException("ShuttingDown", "the runtime is shutting down");
       }
     } catch (Exception e) {
-      String reason = e instanceof PluginLoadException p ? p.reason() : RuntimeContract.FAILURE_START_FAILED;
+      String reason =
+          e instanceof PluginLoadException p ? p.reason() : RuntimeContract.FAILURE_START_FAILED;
       String message =
           e instanceof PluginLoadException ? e.getMessage() : "the plug-in did not start: " + e;
       swapError =
