@@ -87,7 +87,7 @@ class ShopAutoscalingIT {
       local.getMetadata().setNamespace(NS);
       local.getSpec().setRollout(null);
       if (name.equals("payment")) {
-        autoscale(local, 1, 4, 3, 30);
+        autoscale(local, 1, 4, 3, 60);
       } else if (name.equals("notification")) {
         autoscale(local, 0, 1, 100, 20);
       } else {
@@ -264,7 +264,7 @@ class ShopAutoscalingIT {
     assertThat(desiredSeen).as("payment's count under the square wave").containsOnly(4);
     mark("square wave over");
 
-    // Back to 2.5 orders/s: the 4 pods stay for the stabilization window (30 s), then go.
+    // Back to 2.5 orders/s: the 4 pods stay for the stabilization window (60 s), then go.
     await()
         .during(Duration.ofSeconds(20))
         .atMost(Duration.ofSeconds(25))
