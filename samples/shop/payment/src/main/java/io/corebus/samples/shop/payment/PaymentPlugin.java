@@ -13,6 +13,12 @@ import java.lang.System.Logger.Level;
  *   <li>{@code maxAmountCents}: larger charges are declined, default {@code 100000}.
  * </ul>
  *
+ * <p>For rollout drills, the environment variable {@value PaymentService#FAIL_PERCENT_ENV} (0..100,
+ * set in the Plugin's {@code spec.env}) makes that share of charges fail with {@code INTERNAL}: a
+ * deliberately failing version. It is env, not {@code spec.config}, because config is shared by
+ * every revision of a Plugin, while env belongs to the revision that carries it (a canary's stable
+ * pods keep working).
+ *
  * <p>An invalid configuration at start fails the start (the pod shows why); an invalid change while
  * running is logged and the previous rules stay.
  */
@@ -24,7 +30,10 @@ public final class PaymentPlugin implements Plugin {
   @Override
   public void start(PluginContext context) {
     PaymentService service =
-        new PaymentService(PaymentRules.from(context.config().asMap()), context.metrics());
+        new PaymentService(
+            PaymentRules.from(context.config().asMap()),
+            context.metrics(),
+            PaymentService.failPercent(System.getenv(PaymentService.FAIL_PERCENT_ENV)));
     context.registerService(service);
     // Parse once per change rather than on every call; a running plug-in keeps working rules.
     configListener =

@@ -1,0 +1,490 @@
+package io.corebus.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.corebus.crds.CanaryRollout;
+import io.corebus.crds.CanaryStatus;
+import io.corebus.crds.CanaryStep;
+import io.corebus.crds.Condition;
+import io.corebus.crds.Plugin;
+import io.corebus.crds.Replicas;
+import io.corebus.crds.Rollout;
+import io.corebus.crds.RolloutStrategy;
+import io.corebus.crds.RuntimeContract;
+import io.corebus.localcluster.LocalCluster;
+import io.corebus.localcluster.LocalClusterExtension;
+import io.corebus.samples.localjar.LocalJar;
+import io.corebus.samples.shop.order.api.OrderLine;
+import io.corebus.samples.shop.order.api.OrderServiceGrpc;
+import io.corebus.samples.shop.order.api.PlaceOrderRequest;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Canary rollouts of payment on the local cluster with the real operator and runtimes, under steady
+ * order traffic (order calls payment over the bus): a good version goes through the steps (50%,
+ * then 100%) and is promoted with no failed order, the calls split by the step's weight; then a
+ * deliberately failing version ({@code PAYMENT_FAIL_PERCENT} in its env) is rolled back by the
+ * analysis, the stable version takes every call again and no order fails after that. The methods
+ * build on each other.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ShopCanaryIT {
+  static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
+  static final Path PLUGINS = ROOT.resolve("samples/shop/plugins");
+  static final String DELIBERATE = "deliberate failure";
+
+  @RegisterExtension
+  static final LocalClusterExtension cluster =
+      LocalClusterExtension.perClass(
+          new LocalCluster.Options()
+              .namespace("canary-e2e")
+              .repositoryRoot(ROOT)
+              .kafkaHeap("384m")
+              .operatorHeap("256m")
+              .withOperator()
+              .awaitOperator(true, Duration.ofSeconds(120)));
+
+  static ManagedChannel orderChannel;
+
+  @AfterAll
+  static void closeChannel() {
+    if (orderChannel != null) {
+      orderChannel.shutdownNow();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theShopRunsWithACanaryPayment() throws IOException {
+    try (Stream<Path> files = Files.list(PLUGINS)) {
+      for (Path yaml : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        Plugin plugin =
+            LocalJar.resolve(Serialization.unmarshal(Files.readString(yaml), Plugin.class), PLUGINS)
+                .plugin();
+        if (plugin.getMetadata().getName().equals("payment")) {
+          // Two fixed replicas (a canary pod and a stable pod at 50%) and short steps.
+          plugin.getSpec().setReplicas(new Replicas(2, 2));
+          plugin.getSpec().setAutoscaling(null);
+          CanaryRollout canary = new CanaryRollout();
+          canary.setSteps(List.of(new CanaryStep(50, 20), new CanaryStep(100, 5)));
+          canary.setMaxErrorRateIncreasePercent(1);
+          canary.setMaxLatencyRatioPercent(1000);
+          Rollout rollout = new Rollout();
+          rollout.setStrategy(RolloutStrategy.Canary);
+          rollout.setCanary(canary);
+          plugin.getSpec().setRollout(rollout);
+        }
+        plugins().resource(plugin).createOr(NonDeletingOperation::update);
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () ->
+                assertThat(List.of("inventory", "notification", "order", "payment"))
+                    .allSatisfy(name -> assertThat(ready(name)).as(name + " Ready").isTrue()));
+  }
+
+  @Test
+  @Order(2)
+  void aGoodVersionGoesThroughTheStepsAndIsPromotedWithNoFailedOrder() throws Exception {
+    String oldRevision = plugins().withName("payment").get().getStatus().getUpdateRevision();
+    Set<String> seen = new LinkedHashSet<>();
+    Map<String, Long> split;
+    try (TimedLoad load = new TimedLoad(4)) {
+      load.awaitMore(20);
+      plugins()
+          .withName("payment")
+          .edit(
+              p -> {
+                p.getSpec().setVersion("1.0.1");
+                return p;
+              });
+
+      // Step 1: 50% with a Ready canary pod, the analysis window running.
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                CanaryStatus c = canary(seen);
+                assertThat(c.getCanaryVersion()).isEqualTo("1.0.1");
+                assertThat(c.getPhase()).isEqualTo(CanaryStatus.PROGRESSING);
+                assertThat(c.getStep()).isZero();
+                assertThat(c.getWeight()).isEqualTo(50);
+                assertThat(c.getStepStartTime()).isNotNull();
+              });
+      // The split, from payment's own counters per pod: calls answered by each version.
+      load.awaitMore(20);
+      Map<String, Long> before = chargesByVersion();
+      load.awaitMore(300);
+      Map<String, Long> after = chargesByVersion();
+      CanaryStatus still = canary(seen);
+      assertThat(still.getStep()).as("still in the 50% step while measuring").isZero();
+      assertThat(still.getPhase()).isEqualTo(CanaryStatus.PROGRESSING);
+      split = new HashMap<>();
+      for (String v : List.of("1.0.0", "1.0.1")) {
+        split.put(v, after.getOrDefault(v, 0L) - before.getOrDefault(v, 0L));
+      }
+
+      // Then 100%, then promoted: every pod on the new revision.
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                CanaryStatus c = canary(seen);
+                assertThat(c.getPhase()).isEqualTo(CanaryStatus.PROMOTED);
+                Plugin p = plugins().withName("payment").get();
+                String revision = p.getStatus().getUpdateRevision();
+                assertThat(revision).isNotEqualTo(oldRevision).isEqualTo(c.getCanaryRevision());
+                assertThat(p.getStatus().condition(Condition.PROGRESSING).getReason())
+                    .isEqualTo("CanaryPromoted");
+                List<Pod> all = pods("payment");
+                assertThat(all)
+                    .as("payment pods, terminating ones included")
+                    .hasSize(2)
+                    .allSatisfy(
+                        pod ->
+                            assertThat(pod.getMetadata().getLabels())
+                                .containsEntry("corebus.io/revision", revision));
+                assertThat(readyPodIps("payment")).hasSize(2);
+              });
+      load.awaitMore(20);
+      load.close();
+      System.out.printf(
+          "[ShopCanaryIT] promotion of 1.0.1 under load: %s; steps seen %s; split at 50%%: %s%n",
+          load, seen, split);
+      assertThat(load.failures()).as("orders that failed during the canary").isEmpty();
+    }
+    assertThat(seen)
+        .as("status.canary went through 50% and 100% and ended promoted")
+        .contains("Progressing step 0 at 50%", "Promoted step 1 at 100%");
+    assertThat(seen.stream().filter(s -> s.startsWith("Progressing step 1")).toList())
+        .as("the 100% step (may pass within one status poll)")
+        .allSatisfy(s -> assertThat(s).isEqualTo("Progressing step 1 at 100%"));
+    long total = split.values().stream().mapToLong(Long::longValue).sum();
+    assertThat(total).as("charges counted during the 50% step").isGreaterThanOrEqualTo(250);
+    assertThat(100.0 * split.get("1.0.1") / total)
+        .as("share of charges answered by 1.0.1 at the 50%% step (%s)", split)
+        .isBetween(42.0, 58.0);
+  }
+
+  @Test
+  @Order(3)
+  void aFailingVersionIsRolledBackAndNoOrderFailsAfterwards() throws Exception {
+    String stableRevision = plugins().withName("payment").get().getStatus().getUpdateRevision();
+    Set<String> seen = new LinkedHashSet<>();
+    String failingRevision;
+    long rolledBackSeenAt;
+    try (TimedLoad load = new TimedLoad(4)) {
+      load.awaitMore(20);
+      plugins()
+          .withName("payment")
+          .edit(
+              p -> {
+                p.getSpec().setVersion("1.0.2");
+                p.getSpec().setEnv(List.of(new EnvVar("PAYMENT_FAIL_PERCENT", "50", null)));
+                return p;
+              });
+
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () -> {
+                CanaryStatus c = canary(seen);
+                assertThat(c.getCanaryVersion()).isEqualTo("1.0.2");
+                assertThat(c.getPhase()).isEqualTo(CanaryStatus.ROLLED_BACK);
+                assertThat(
+                        plugins()
+                            .withName("payment")
+                            .get()
+                            .getStatus()
+                            .condition(Condition.PROGRESSING)
+                            .getReason())
+                    .isEqualTo("CanaryRolledBack");
+              });
+      rolledBackSeenAt = System.nanoTime();
+      CanaryStatus c = canary(seen);
+      failingRevision = c.getCanaryRevision();
+      assertThat(c.getStableRevision()).isEqualTo(stableRevision);
+      assertThat(failingRevision).isNotEqualTo(stableRevision);
+
+      // The failing pods go once their lane is drained; the stable revision has 2 Ready pods.
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                List<Pod> all = pods("payment");
+                assertThat(all)
+                    .as("payment pods, terminating ones included")
+                    .hasSize(2)
+                    .allSatisfy(
+                        pod ->
+                            assertThat(pod.getMetadata().getLabels())
+                                .containsEntry("corebus.io/revision", stableRevision));
+                assertThat(readyPodIps("payment")).hasSize(2);
+              });
+      long failingPodsGone = System.nanoTime();
+      load.awaitMore(200);
+      load.close();
+
+      List<TimedLoad.Failure> failures = load.failures();
+      List<TimedLoad.Failure> afterRollbackSeen =
+          failures.stream().filter(f -> f.sentAt() > rolledBackSeenAt).toList();
+      List<TimedLoad.Failure> afterPodsGone =
+          failures.stream().filter(f -> f.sentAt() > failingPodsGone).toList();
+      System.out.printf(
+          "[ShopCanaryIT] rollback of 1.0.2 under load: %s; steps seen %s; %d failed orders sent"
+              + " after the rollback was seen in status, %d after the failing pods were gone; %s%n",
+          load,
+          seen,
+          afterRollbackSeen.size(),
+          afterPodsGone.size(),
+          c.getMessage());
+      assertThat(failures)
+          .as("orders routed to the failing canary fail (it is failing on purpose)")
+          .isNotEmpty()
+          .as("and every failed order is payment's deliberate failure: none timed out or was lost")
+          .allSatisfy(
+              f -> {
+                assertThat(f.code()).isEqualTo(Status.Code.INTERNAL);
+                assertThat(f.description()).contains(DELIBERATE);
+              });
+      assertThat(afterPodsGone)
+          .as("orders that failed once the stable version took every call back")
+          .isEmpty();
+    }
+    List<Event> warnings =
+        cluster.client().v1().events().inNamespace(cluster.namespace()).list().getItems().stream()
+            .filter(e -> "CanaryRolledBack".equals(e.getReason()))
+            .filter(e -> "payment".equals(e.getInvolvedObject().getName()))
+            .toList();
+    assertThat(warnings)
+        .as("CanaryRolledBack Event")
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning"));
+    Plugin p = plugins().withName("payment").get();
+    assertThat(p.getSpec().getVersion()).as("the spec keeps naming 1.0.2").isEqualTo("1.0.2");
+    assertThat(p.getStatus().getVersions())
+        .as("only the stable version serves, with every call")
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getVersion()).isEqualTo("1.0.1");
+              assertThat(v.getWeight()).isEqualTo(100);
+            });
+  }
+
+  // ---- helpers ----
+
+  /**
+   * Steady order traffic that keeps, for each failed order, when it was sent and its status (the
+   * shared {@link OrderLoad} keeps only the text).
+   */
+  static final class TimedLoad implements AutoCloseable {
+    record Failure(long sentAt, Status.Code code, String description) {}
+
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicInteger placed = new AtomicInteger();
+    private final List<Failure> failures = new CopyOnWriteArrayList<>();
+    private final List<Thread> callers = new ArrayList<>();
+
+    TimedLoad(int threads) {
+      PlaceOrderRequest request =
+          PlaceOrderRequest.newBuilder()
+              .setCustomerId("canary")
+              .addLines(OrderLine.newBuilder().setSku("pear").setQuantity(1).setUnitPriceCents(100))
+              .build();
+      for (int i = 0; i < threads; i++) {
+        Thread t =
+            new Thread(
+                () -> {
+                  while (running.get()) {
+                    long sent = System.nanoTime();
+                    try {
+                      order().placeOrder(request);
+                      placed.incrementAndGet();
+                    } catch (StatusRuntimeException e) {
+                      failures.add(
+                          new Failure(
+                              sent,
+                              e.getStatus().getCode(),
+                              String.valueOf(e.getStatus().getDescription())));
+                    }
+                  }
+                },
+                "canary-load-" + i);
+        t.setDaemon(true);
+        callers.add(t);
+        t.start();
+      }
+    }
+
+    void awaitMore(int orders) {
+      int from = placed.get();
+      await().atMost(Duration.ofSeconds(60)).until(() -> placed.get() >= from + orders);
+    }
+
+    List<Failure> failures() {
+      return List.copyOf(failures);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      for (Thread t : callers) {
+        t.join(15_000);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return placed.get()
+          + " placed, "
+          + failures.size()
+          + " failed"
+          + (failures.isEmpty() ? "" : " (first: " + failures.get(0) + ")");
+    }
+  }
+
+  /** payment's status.canary, recording "phase step n at w%" in {@code seen}. */
+  static CanaryStatus canary(Set<String> seen) {
+    Plugin p = plugins().withName("payment").get();
+    CanaryStatus c = p.getStatus() == null ? null : p.getStatus().getCanary();
+    assertThat(c).as("status.canary").isNotNull();
+    seen.add(c.getPhase() + " step " + c.getStep() + " at " + c.getWeight() + "%");
+    return c;
+  }
+
+  /** Charges answered (charged or failed) so far, summed per version over payment's Ready pods. */
+  static Map<String, Long> chargesByVersion() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    Map<String, Long> out = new HashMap<>();
+    Pattern charges =
+        Pattern.compile(
+            "(?m)^corebus_plugin_payments_total\\{[^}]*outcome=\"(charged|failed)\"[^}]*}\\s+(\\S+)");
+    for (Pod pod : pods("payment")) {
+      if (!podReady(pod)) {
+        continue;
+      }
+      String metrics =
+          http.send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://"
+                                  + pod.getStatus().getPodIP()
+                                  + ":"
+                                  + RuntimeContract.HTTP_PORT
+                                  + RuntimeContract.METRICS_PATH))
+                      .timeout(Duration.ofSeconds(5))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      Matcher m = charges.matcher(metrics);
+      long n = 0;
+      while (m.find()) {
+        n += (long) Double.parseDouble(m.group(2));
+      }
+      out.merge(pod.getMetadata().getLabels().get("app.kubernetes.io/version"), n, Long::sum);
+    }
+    return out;
+  }
+
+  static NonNamespaceOperation<Plugin, KubernetesResourceList<Plugin>, Resource<Plugin>> plugins() {
+    return cluster.client().resources(Plugin.class).inNamespace(cluster.namespace());
+  }
+
+  static List<Pod> pods(String plugin) {
+    return cluster
+        .client()
+        .pods()
+        .inNamespace(cluster.namespace())
+        .withLabel("corebus.io/plugin", plugin)
+        .list()
+        .getItems();
+  }
+
+  static OrderServiceGrpc.OrderServiceBlockingStub order() {
+    if (orderChannel == null) {
+      List<String> ips = readyPodIps("order");
+      assertThat(ips).as("Ready order pods").isNotEmpty();
+      orderChannel =
+          NettyChannelBuilder.forAddress(ips.get(0), RuntimeContract.GRPC_PORT)
+              .usePlaintext()
+              .build();
+    }
+    return OrderServiceGrpc.newBlockingStub(orderChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  static boolean ready(String plugin) {
+    Plugin p = plugins().withName(plugin).get();
+    if (p == null || p.getStatus() == null) {
+      return false;
+    }
+    Condition c = p.getStatus().condition(Condition.READY);
+    return c != null && Condition.TRUE.equals(c.getStatus());
+  }
+
+  static List<String> readyPodIps(String plugin) {
+    return pods(plugin).stream()
+        .filter(ShopCanaryIT::podReady)
+        .map(p -> p.getStatus().getPodIP())
+        .toList();
+  }
+
+  static boolean podReady(Pod p) {
+    if (p.getStatus() == null || p.getMetadata().getDeletionTimestamp() != null) {
+      return false;
+    }
+    for (PodCondition c : p.getStatus().getConditions()) {
+      if ("Ready".equals(c.getType())) {
+        return "True".equals(c.getStatus());
+      }
+    }
+    return false;
+  }
+}
