@@ -106,7 +106,7 @@ class ShopCanaryIT {
           plugin.getSpec().setReplicas(new Replicas(2, 2));
           plugin.getSpec().setAutoscaling(null);
           CanaryRollout canary = new CanaryRollout();
-          canary.setSteps(List.of(new CanaryStep(50, 20), new CanaryStep(100, 5)));
+          canary.setSteps(List.of(new CanaryStep(50, 30), new CanaryStep(100, 5)));
           canary.setMaxErrorRateIncreasePercent(1);
           canary.setMaxLatencyRatioPercent(1000);
           Rollout rollout = new Rollout();
@@ -155,10 +155,11 @@ class ShopCanaryIT {
                 assertThat(c.getWeight()).isEqualTo(50);
                 assertThat(c.getStepStartTime()).isNotNull();
               });
-      // The split, from payment's own counters per pod: calls answered by each version.
+      // The split, from payment's own counters per pod: calls answered by each version. (Callers
+      // pick versions by smooth weighted round robin, so the share is close to exact.)
       load.awaitMore(20);
       Map<String, Long> before = chargesByVersion();
-      load.awaitMore(300);
+      load.awaitMore(250);
       Map<String, Long> after = chargesByVersion();
       CanaryStatus still = canary(seen);
       assertThat(still.getStep()).as("still in the 50% step while measuring").isZero();
@@ -205,10 +206,10 @@ class ShopCanaryIT {
         .as("the 100% step (may pass within one status poll)")
         .allSatisfy(s -> assertThat(s).isEqualTo("Progressing step 1 at 100%"));
     long total = split.values().stream().mapToLong(Long::longValue).sum();
-    assertThat(total).as("charges counted during the 50% step").isGreaterThanOrEqualTo(250);
+    assertThat(total).as("charges counted during the 50% step").isGreaterThanOrEqualTo(200);
     assertThat(100.0 * split.get("1.0.1") / total)
         .as("share of charges answered by 1.0.1 at the 50%% step (%s)", split)
-        .isBetween(42.0, 58.0);
+        .isBetween(45.0, 55.0);
   }
 
   @Test
