@@ -180,8 +180,11 @@ class ShopCanaryIT {
                 Plugin p = plugins().withName("payment").get();
                 String revision = p.getStatus().getUpdateRevision();
                 assertThat(revision).isNotEqualTo(oldRevision).isEqualTo(c.getCanaryRevision());
-                assertThat(p.getStatus().condition(Condition.PROGRESSING).getReason())
-                    .isEqualTo("CanaryPromoted");
+                // Once the old revision's pods are gone the canary hands the pods back to the
+                // usual path, so Progressing says Complete, not CanaryPromoted, by now.
+                assertThat(p.getStatus().getVersions())
+                    .singleElement()
+                    .satisfies(v -> assertThat(v.getVersion()).isEqualTo("1.0.1"));
                 List<Pod> all = pods("payment");
                 assertThat(all)
                     .as("payment pods, terminating ones included")
@@ -199,6 +202,10 @@ class ShopCanaryIT {
           load, seen, split);
       assertThat(load.failures()).as("orders that failed during the canary").isEmpty();
     }
+    assertThat(events("CanaryPromoted"))
+        .as("CanaryPromoted Event")
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(e.getType()).isEqualTo("Normal"));
     assertThat(seen)
         .as("status.canary went through 50% and 100% and ended promoted")
         .contains("Progressing step 0 at 50%", "Promoted step 1 at 100%");
@@ -299,12 +306,7 @@ class ShopCanaryIT {
           .as("orders that failed once the stable version took every call back")
           .isEmpty();
     }
-    List<Event> warnings =
-        cluster.client().v1().events().inNamespace(cluster.namespace()).list().getItems().stream()
-            .filter(e -> "CanaryRolledBack".equals(e.getReason()))
-            .filter(e -> "payment".equals(e.getInvolvedObject().getName()))
-            .toList();
-    assertThat(warnings)
+    assertThat(events("CanaryRolledBack"))
         .as("CanaryRolledBack Event")
         .isNotEmpty()
         .allSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning"));
@@ -390,6 +392,14 @@ class ShopCanaryIT {
           + " failed"
           + (failures.isEmpty() ? "" : " (first: " + failures.get(0) + ")");
     }
+  }
+
+  /** payment's Events with this reason. */
+  static List<Event> events(String reason) {
+    return cluster.client().v1().events().inNamespace(cluster.namespace()).list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .filter(e -> "payment".equals(e.getInvolvedObject().getName()))
+        .toList();
   }
 
   /** payment's status.canary, recording "phase step n at w%" in {@code seen}. */
