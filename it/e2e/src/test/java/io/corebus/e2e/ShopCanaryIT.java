@@ -288,11 +288,7 @@ class ShopCanaryIT {
       System.out.printf(
           "[ShopCanaryIT] rollback of 1.0.2 under load: %s; steps seen %s; %d failed orders sent"
               + " after the rollback was seen in status, %d after the failing pods were gone; %s%n",
-          load,
-          seen,
-          afterRollbackSeen.size(),
-          afterPodsGone.size(),
-          c.getMessage());
+          load, seen, afterRollbackSeen.size(), afterPodsGone.size(), c.getMessage());
       assertThat(failures)
           .as("orders routed to the failing canary fail (it is failing on purpose)")
           .isNotEmpty()
@@ -396,7 +392,14 @@ class ShopCanaryIT {
 
   /** payment's Events with this reason. */
   static List<Event> events(String reason) {
-    return cluster.client().v1().events().inNamespace(cluster.namespace()).list().getItems().stream()
+    return cluster
+        .client()
+        .v1()
+        .events()
+        .inNamespace(cluster.namespace())
+        .list()
+        .getItems()
+        .stream()
         .filter(e -> reason.equals(e.getReason()))
         .filter(e -> "payment".equals(e.getInvolvedObject().getName()))
         .toList();
