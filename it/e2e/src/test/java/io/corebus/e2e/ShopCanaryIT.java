@@ -150,7 +150,9 @@ class ShopCanaryIT {
               () -> {
                 CanaryStatus c = canary(seen);
                 assertThat(c.getCanaryVersion()).isEqualTo("1.0.1");
-                assertThat(c.getPhase()).isEqualTo(CanaryStatus.PROGRESSING);
+                assertThat(c.getPhase())
+                    .as("phase; verdict %s: %s", c.getVerdict(), c.getMessage())
+                    .isEqualTo(CanaryStatus.PROGRESSING);
                 assertThat(c.getStep()).isZero();
                 assertThat(c.getWeight()).isEqualTo(50);
                 assertThat(c.getStepStartTime()).isNotNull();
@@ -176,7 +178,9 @@ class ShopCanaryIT {
           .untilAsserted(
               () -> {
                 CanaryStatus c = canary(seen);
-                assertThat(c.getPhase()).isEqualTo(CanaryStatus.PROMOTED);
+                assertThat(c.getPhase())
+                    .as("phase; verdict %s: %s", c.getVerdict(), c.getMessage())
+                    .isEqualTo(CanaryStatus.PROMOTED);
                 Plugin p = plugins().withName("payment").get();
                 String revision = p.getStatus().getUpdateRevision();
                 assertThat(revision).isNotEqualTo(oldRevision).isEqualTo(c.getCanaryRevision());
@@ -244,7 +248,9 @@ class ShopCanaryIT {
               () -> {
                 CanaryStatus c = canary(seen);
                 assertThat(c.getCanaryVersion()).isEqualTo("1.0.2");
-                assertThat(c.getPhase()).isEqualTo(CanaryStatus.ROLLED_BACK);
+                assertThat(c.getPhase())
+                    .as("phase; verdict %s: %s", c.getVerdict(), c.getMessage())
+                    .isEqualTo(CanaryStatus.ROLLED_BACK);
                 assertThat(
                         plugins()
                             .withName("payment")

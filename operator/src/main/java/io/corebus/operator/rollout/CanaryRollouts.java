@@ -198,9 +198,9 @@ public final class CanaryRollouts {
     Instant start = Instant.parse(st.getStepStartTime());
     Optional<PluginStats> stats =
         telemetry.plugin(plugin.getMetadata().getNamespace(), plugin.getMetadata().getName());
-    String stableVersion = versionOf(pods, st.getStableRevision());
-    Optional<Figures> stable = stats.map(s -> s.versions().get(stableVersion));
-    Optional<Figures> canary = stats.map(s -> s.versions().get(st.getCanaryVersion()));
+    // By revision, not version: a new revision may run a jar that reports the same version.
+    Optional<Figures> stable = stats.map(s -> s.revisions().get(st.getStableRevision()));
+    Optional<Figures> canary = stats.map(s -> s.revisions().get(st.getCanaryRevision()));
     boolean fresh =
         stats.isPresent()
             && stats.get().instances().values().stream()
@@ -478,15 +478,6 @@ public final class CanaryRollouts {
       }
     }
     return out;
-  }
-
-  private static String versionOf(List<Pod> pods, String revision) {
-    return pods.stream()
-        .filter(p -> revision.equals(PodState.revision(p)))
-        .map(PodState::version)
-        .filter(Objects::nonNull)
-        .findFirst()
-        .orElse("");
   }
 
   private static String key(Plugin plugin) {

@@ -12,7 +12,10 @@ import java.util.OptionalDouble;
  * @param plugin the Plugin's name
  * @param at when these figures were computed (the operator's clock)
  * @param total all versions together
- * @param versions figures per version ({@code spec.version} the runtime reported)
+ * @param versions figures per version (the version the plug-in's jar reports; two revisions of a
+ *     Plugin may report the same one)
+ * @param revisions figures per pod template revision (what a canary compares: it tells apart two
+ *     revisions whatever versions they report)
  * @param instances per instance (pod name): its version and revision and when it last reported,
  *     including instances that stopped reporting within the retention (see {@link Instance#fresh})
  * @param lastReport when the newest report of the plug-in was made
@@ -23,11 +26,13 @@ public record PluginStats(
     Instant at,
     Figures total,
     Map<String, Figures> versions,
+    Map<String, Figures> revisions,
     Map<String, Instance> instances,
     Instant lastReport) {
 
   public PluginStats {
     versions = Map.copyOf(versions);
+    revisions = Map.copyOf(revisions);
     instances = Map.copyOf(instances);
   }
 
@@ -37,7 +42,8 @@ public record PluginStats(
   }
 
   /**
-   * Figures of a group of instances (a plug-in or one of its versions) over the window.
+   * Figures of a group of instances (a plug-in, one of its versions or one of its revisions) over
+   * the window.
    *
    * @param qps requests finished per second
    * @param errorRate failed requests (server faults) / requests, 0 without requests

@@ -142,11 +142,13 @@ public final class PluginTelemetry {
     instances.values().forEach(s -> evict(s, now));
 
     Map<String, List<Series>> byVersion = new TreeMap<>();
+    Map<String, List<Series>> byRevision = new TreeMap<>();
     Map<String, Instance> described = new TreeMap<>();
     long last = Long.MIN_VALUE;
     for (Map.Entry<String, Series> e : instances.entrySet()) {
       Series s = e.getValue();
       byVersion.computeIfAbsent(String.valueOf(s.version), v -> new ArrayList<>()).add(s);
+      byRevision.computeIfAbsent(String.valueOf(s.revision), r -> new ArrayList<>()).add(s);
       TelemetryReport r = s.last();
       described.put(
           e.getKey(),
@@ -161,6 +163,8 @@ public final class PluginTelemetry {
     }
     Map<String, Figures> versions = new TreeMap<>();
     byVersion.forEach((v, series) -> versions.put(v, figures(series, now)));
+    Map<String, Figures> revisions = new TreeMap<>();
+    byRevision.forEach((r, series) -> revisions.put(r, figures(series, now)));
     return Optional.of(
         new PluginStats(
             namespace,
@@ -168,6 +172,7 @@ public final class PluginTelemetry {
             Instant.ofEpochMilli(now),
             figures(instances.values(), now),
             versions,
+            revisions,
             described,
             Instant.ofEpochMilli(last)));
   }

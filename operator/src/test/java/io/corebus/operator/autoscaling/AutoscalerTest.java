@@ -75,7 +75,8 @@ class AutoscalerTest {
                 events);
         stats =
             Optional.of(
-                new PluginStats("shop", "payment", now, f, Map.of("1.0", f), instances, last));
+                new PluginStats(
+                    "shop", "payment", now, f, Map.of("1.0", f), Map.of("r1", f), instances, last));
       }
       return new ScaleRequest(
           mode,

@@ -73,7 +73,8 @@ public final class ScalingSimulation {
         instances.put("p-" + i, new PluginStats.Instance("1", "r", now, true, 0, 0));
       }
       PluginStats stats =
-          new PluginStats("sim", "p", now, f, Map.of("1", f), instances, now.minusSeconds(1));
+          new PluginStats(
+              "sim", "p", now, f, Map.of("1", f), Map.of("r1", f), instances, now.minusSeconds(1));
       ScaleRequest r =
           new ScaleRequest(
               AutoscalingMode.Qps,

@@ -53,6 +53,10 @@ class CanaryRolloutTest {
   static final OperatorSettings SETTINGS =
       OperatorSettings.of("corebus/plugin-runtime:test", "kafka:9092");
   static final String SERVICE = "shop.payment.Api";
+
+  /** What the plug-in's jar says its version is, whatever spec.version names. */
+  static final String JAR_VERSION = "1.0.0";
+
   private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
   static MockCluster cluster;
@@ -159,28 +163,28 @@ class CanaryRolloutTest {
 
   /**
    * What the runtimes would report now: every Ready pod served 50 requests in the last second;
-   * those of {@code failingVersion} failed half of them.
+   * those of {@code failingRevision} failed half of them. Every pod reports the same plug-in
+   * version, as when a spec change keeps the jar: the canary must tell revisions apart.
    */
-  void report(String failingVersion) {
+  void report(String failingRevision) {
     long now = System.currentTimeMillis();
     for (Pod p : livePods()) {
       if (!PodState.isReady(p)) {
         continue;
       }
-      String version = PodState.version(p);
       long[] latency = new long[TelemetryReport.LATENCY_BUCKETS_MILLIS.length + 1];
       latency[3] = 50;
       telemetry.record(
           new TelemetryReport(
               ns,
               "payment",
-              version,
+              JAR_VERSION,
               PodState.revision(p),
               p.getMetadata().getName(),
               now,
               1000,
               50,
-              version.equals(failingVersion) ? 25 : 0,
+              PodState.revision(p).equals(failingRevision) ? 25 : 0,
               0,
               0,
               0,
@@ -304,7 +308,7 @@ class CanaryRolloutTest {
         .untilAsserted(
             () -> {
               kubelet.markAllReady(ns);
-              report("2.0.0");
+              report(v2);
               Plugin p = get();
               CanaryStatus canary = p.getStatus().getCanary();
               assertThat(canary).isNotNull();

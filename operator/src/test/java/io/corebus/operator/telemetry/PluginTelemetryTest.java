@@ -102,6 +102,37 @@ class PluginTelemetryTest {
   }
 
   @Test
+  void keepsEachRevisionApartEvenWhenTheyReportTheSameVersion() {
+    TelemetryReport stable = report("payment-a-0", "1.0", 90, 0, 4, 0);
+    TelemetryReport canary = report("payment-b-0", "1.0", 10, 5, 4, 0);
+    run(
+        30,
+        stable,
+        new TelemetryReport(
+            "shop",
+            "payment",
+            "1.0",
+            "rev-b",
+            canary.instance(),
+            canary.timeMillis(),
+            canary.windowMillis(),
+            canary.requests(),
+            canary.errors(),
+            canary.inFlight(),
+            canary.lag(),
+            canary.events(),
+            canary.deadLetters(),
+            canary.latencyCounts()));
+
+    PluginStats stats = telemetry.plugin("shop", "payment").orElseThrow();
+    assertThat(stats.versions()).containsOnlyKeys("1.0");
+    assertThat(stats.revisions()).containsOnlyKeys("rev-1.0", "rev-b");
+    assertThat(stats.revisions().get("rev-1.0").errorRate()).isZero();
+    assertThat(stats.revisions().get("rev-b").errorRate()).isCloseTo(0.5, within(1e-9));
+    assertThat(stats.revisions().get("rev-b").qps()).isCloseTo(10, within(0.01));
+  }
+
+  @Test
   void theRateFollowsALoadStepWithinTheWindow() {
     run(30, report("payment-a-0", "1.0", 10, 0, 4, 0));
     run(30, report("payment-a-0", "1.0", 40, 0, 4, 0));
