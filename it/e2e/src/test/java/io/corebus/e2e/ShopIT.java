@@ -17,6 +17,7 @@ import io.corebus.samples.shop.order.api.OrderLine;
 import io.corebus.samples.shop.order.api.OrderServiceGrpc;
 import io.corebus.samples.shop.order.api.PlaceOrderReply;
 import io.corebus.samples.shop.order.api.PlaceOrderRequest;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -38,8 +39,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,10 +59,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The shop on a cluster with the real operator and plug-in runtime: the four Plugins of {@code
  * samples/shop/plugins} (with the local-jar rule) become Ready, PlaceOrder goes through order,
- * inventory and payment, and OrderPlaced reaches notification; then, under steady order traffic, a
- * payment pod is deleted and payment is rolled to a new version with no failed order, an invalid
- * second provider of payment's service is rejected without touching payment, and notification is
- * scaled and deleted with its topics. The methods build on each other.
+ * inventory and payment, and OrderPlaced reaches notification; a change of payment's spec.config
+ * reaches its running pods without a restart (an invalid one is ignored); then, under steady order
+ * traffic, a payment pod is deleted and payment is rolled to a new version with no failed order, an
+ * invalid second provider of payment's service is rejected without touching payment, and
+ * notification is scaled and deleted with its topics. The methods build on each other.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShopIT {
@@ -187,6 +191,152 @@ class ShopIT {
 
   @Test
   @Order(5)
+  void aConfigChangeReachesTheRunningPaymentPodsWithoutARestart() {
+    Plugin before = plugins().withName("payment").get();
+    Map<String, String> original = new LinkedHashMap<>(before.getSpec().getConfig());
+    assertThat(original).containsEntry("maxAmountCents", "100000");
+    String revision = before.getStatus().getUpdateRevision();
+    Map<String, String> uids = podUids("payment");
+    Map<String, Integer> restarts = restartCounts("payment");
+    assertThat(uids).hasSizeGreaterThanOrEqualTo(2);
+    // a normal order: 300 cents, under the limit of payment.yaml
+    PlaceOrderRequest twoApples = apples("grace", 2);
+    PlaceOrderRequest oneApple = apples("grace", 1);
+    assertThat(order().placeOrder(twoApples).getPaymentId()).isNotBlank();
+
+    // Locally the chain is event-driven (operator -> ConfigMap -> the kubelet's ..data swap) and
+    // then the runtime's poll (every 2 s): seconds. A real kubelet refreshes a mounted ConfigMap
+    // on its sync (about a minute), hence the room.
+    long edited = System.nanoTime();
+    setPaymentConfig(Map.of("maxAmountCents", "200"));
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(() -> assertDeclined(twoApples, 200));
+    long firstDeclined = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - edited);
+    // every pod took the new rules, not only the one that answered
+    awaitInEveryLog(
+        uids.keySet(), "payment rules now PaymentRules[currency=EUR, maxAmountCents=200]");
+    long everyPod = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - edited);
+    System.out.printf(
+        "payment spec.config maxAmountCents 100000 -> 200: first declined order %d ms after the"
+            + " edit, every pod's log showing the new rules by %d ms%n",
+        firstDeclined, everyPod);
+    for (int i = 0; i < 10; i++) {
+      assertDeclined(twoApples, 200);
+      assertThat(order().placeOrder(oneApple).getPaymentId())
+          .as("150 cents, under 200")
+          .isNotBlank();
+    }
+    assertSamePaymentPods(uids, restarts, revision);
+
+    // An invalid value: the running pods log it and keep their last good rules.
+    setPaymentConfig(Map.of("maxAmountCents", "lots"));
+    awaitInEveryLog(
+        uids.keySet(),
+        "ignoring the configuration change, keeping the previous rules: "
+            + "maxAmountCents must be a positive whole number of cents, got 'lots'");
+    for (int i = 0; i < 10; i++) {
+      assertDeclined(twoApples, 200);
+      assertThat(order().placeOrder(oneApple).getPaymentId()).as("still under 200").isNotBlank();
+    }
+    assertSamePaymentPods(uids, restarts, revision);
+
+    // Back to payment.yaml's config, so the following tests see the shop as deployed.
+    long restored = System.nanoTime();
+    setPaymentConfig(original);
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptionsInstanceOf(StatusRuntimeException.class) // declined until it arrives
+        .untilAsserted(() -> assertThat(order().placeOrder(twoApples).getPaymentId()).isNotBlank());
+    System.out.printf(
+        "payment spec.config maxAmountCents back to 100000: first charged order %d ms after the"
+            + " edit%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restored));
+    awaitInEveryLog(
+        uids.keySet(), "payment rules now PaymentRules[currency=EUR, maxAmountCents=100000]");
+    for (int i = 0; i < 10; i++) {
+      assertThat(order().placeOrder(twoApples).getPaymentId()).isNotBlank();
+    }
+    assertSamePaymentPods(uids, restarts, revision);
+  }
+
+  /** Replaces the given keys of payment's spec.config (the others stay). */
+  static void setPaymentConfig(Map<String, String> entries) {
+    plugins()
+        .withName("payment")
+        .edit(
+            p -> {
+              p.getSpec().getConfig().putAll(entries);
+              return p;
+            });
+  }
+
+  static PlaceOrderRequest apples(String customer, int quantity) {
+    return PlaceOrderRequest.newBuilder()
+        .setCustomerId(customer)
+        .addLines(
+            OrderLine.newBuilder().setSku("apple").setQuantity(quantity).setUnitPriceCents(150))
+        .build();
+  }
+
+  static void assertDeclined(PlaceOrderRequest request, long limitCents) {
+    assertThatThrownBy(() -> order().placeOrder(request))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription())
+                  .startsWith("payment declined")
+                  .endsWith("over the limit of " + limitCents + " EUR cents");
+            });
+  }
+
+  static void awaitInEveryLog(Iterable<String> pods, String line) {
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              for (String pod : pods) {
+                assertThat(cluster.cluster().logs(pod)).as("log of " + pod).contains(line);
+              }
+            });
+  }
+
+  /** The same payment pods (names and UIDs) with no restart, on the same revision, and Ready. */
+  static void assertSamePaymentPods(
+      Map<String, String> uids, Map<String, Integer> restarts, String revision) {
+    assertThat(podUids("payment")).as("payment pods (name -> UID)").isEqualTo(uids);
+    assertThat(restartCounts("payment")).as("restarts of payment's pods").isEqualTo(restarts);
+    Plugin now = plugins().withName("payment").get();
+    assertThat(now.getStatus().getUpdateRevision()).as("payment's revision").isEqualTo(revision);
+    assertThat(ready("payment")).as("payment Ready").isTrue();
+  }
+
+  static Map<String, String> podUids(String plugin) {
+    Map<String, String> uids = new TreeMap<>();
+    for (Pod pod : pods(plugin)) {
+      uids.put(pod.getMetadata().getName(), pod.getMetadata().getUid());
+    }
+    return uids;
+  }
+
+  static Map<String, Integer> restartCounts(String plugin) {
+    Map<String, Integer> restarts = new TreeMap<>();
+    for (Pod pod : pods(plugin)) {
+      int count = 0;
+      for (ContainerStatus c : pod.getStatus().getContainerStatuses()) {
+        count += c.getRestartCount();
+      }
+      restarts.put(pod.getMetadata().getName(), count);
+    }
+    return restarts;
+  }
+
+  @Test
+  @Order(6)
   void aPaymentPodDeletedUnderLoadIsRecreatedAndNoOrderFails() throws Exception {
     // -Dcorebus.e2e.deleteCycles=N repeats it (to measure how often an order fails)
     int cycles = Integer.getInteger("corebus.e2e.deleteCycles", 1);
@@ -224,7 +374,7 @@ class ShopIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void anUpdateOfPaymentRollsItsPodsWithNoFailedOrder() throws Exception {
     Plugin before = plugins().withName("payment").get();
     String oldRevision = before.getStatus().getUpdateRevision();
@@ -270,7 +420,7 @@ class ShopIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aSecondProviderOfPaymentIsRejectedAndTheShopKeepsServing() throws Exception {
     Plugin copy = deployable(PLUGINS.resolve("payment.yaml"));
     copy.getMetadata().setName("payment-copy");
@@ -312,7 +462,7 @@ class ShopIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aPluginWhoseJarFailsItsChecksumSaysSoAndTheShopKeepsServing() throws Exception {
     // A copy of payment with a wrong sha256: its own name and no provided service, so it competes
     // with nobody; its runtime refuses the jar and exits, again and again.
@@ -386,7 +536,7 @@ class ShopIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void scalingThroughTheScaleSubresourceAddsAPod() {
     // what kubectl scale plugin notification --replicas 2 does
     plugins().withName("notification").scale(2);
@@ -397,7 +547,7 @@ class ShopIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void deletingAPluginRemovesItsPodsAndTopics() throws Exception {
     String deadLetters = topics().deadLetters("notification");
     String replySlots = topics().replyPrefix("notification");
@@ -444,7 +594,7 @@ class ShopIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void deletingTheLastUserOfAServiceAndAnEventTypeRemovesTheirTopics() throws Exception {
     // order provides OrderService alone, and with notification gone it is OrderPlaced's only user
     String requests = topics().requests("shop.order.OrderService");
