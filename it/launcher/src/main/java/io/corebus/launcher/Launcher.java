@@ -315,7 +315,7 @@ public final class Launcher {
             traffic.failures().isEmpty() ? "" : " " + traffic.failures(),
             millis(traffic.latencies().percentileMillis(50)),
             millis(traffic.latencies().percentileMillis(99))));
-    sb.append("QPS: \"-\" until the operator aggregates the runtimes' telemetry into status.qps\n");
+    sb.append("QPS: status.qps, from the runtimes' telemetry (\"-\" before their first reports)\n");
     return sb.toString();
   }
 
