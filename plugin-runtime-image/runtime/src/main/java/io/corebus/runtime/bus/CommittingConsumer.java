@@ -49,6 +49,9 @@ public final class CommittingConsumer implements AutoCloseable {
   private long lagReadNanos;
   private volatile boolean paused;
   private final Object capacity = new Object();
+  // Notified when a record finishes while awaitInFlight waits (draining is true).
+  private final Object finishing = new Object();
+  private volatile boolean draining;
 
   public CommittingConsumer(
       String name,
@@ -147,6 +150,11 @@ public final class CommittingConsumer implements AutoCloseable {
           }
           tracker.finished(record.offset());
           inFlight.decrementAndGet();
+          if (draining) {
+            synchronized (finishing) {
+              finishing.notifyAll();
+            }
+          }
           if (paused) {
             synchronized (capacity) {
               capacity.notifyAll();
@@ -244,26 +252,41 @@ public final class CommittingConsumer implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the records of {@code partitions} finished, up to {@code timeout}. A record that
+   * finishes after the count below read its tracker sees {@code draining} set and notifies; one
+   * that finished before was counted as finished: no wake-up is lost.
+   */
   private void awaitInFlight(Collection<TopicPartition> partitions, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      int busy = 0;
-      for (TopicPartition tp : partitions) {
-        OffsetTracker t = trackers.get(tp);
-        busy += t == null ? 0 : t.inFlight();
+    draining = true;
+    try {
+      synchronized (finishing) {
+        while (busy(partitions) > 0) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            LOG.warnf(
+                "%s: in-flight records did not finish within %s; they will be redelivered",
+                name, timeout);
+            return;
+          }
+          TimeUnit.NANOSECONDS.timedWait(finishing, left);
+        }
       }
-      if (busy == 0) {
-        return;
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      draining = false;
     }
-    LOG.warnf(
-        "%s: in-flight records did not finish within %s; they will be redelivered", name, timeout);
+  }
+
+  private int busy(Collection<TopicPartition> partitions) {
+    int busy = 0;
+    for (TopicPartition tp : partitions) {
+      OffsetTracker t = trackers.get(tp);
+      busy += t == null ? 0 : t.inFlight();
+    }
+    return busy;
   }
 
   /**

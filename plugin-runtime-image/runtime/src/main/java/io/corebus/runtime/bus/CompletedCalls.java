@@ -11,13 +11,26 @@ import java.util.concurrent.CompletableFuture;
  * answered with the first execution's reply instead of running the handler again, also while the
  * first execution is still running. Bounded in size and age; retries of one call land on the same
  * partition (the key is the record key), so the replica that ran it is the one that sees them.
+ *
+ * <p>One per runtime instance, shared by the RpcServers of every version a hot swap loads: a retry
+ * that reaches the new version is answered from the old version's execution. It holds only {@link
+ * Reply} values (status, message, bytes), never an object of a plug-in's class loader, so it keeps
+ * no swapped-out version alive.
  */
-final class CompletedCalls {
+public final class CompletedCalls {
+  /** The most calls remembered; older finished ones are forgotten first. */
+  public static final int MAX_ENTRIES = 100_000;
+
   private final Duration window;
   private final int maxEntries;
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
 
   private record Entry(CompletableFuture<Reply> reply, long createdNanos) {}
+
+  /** Remembers calls for {@code window}, at most {@link #MAX_ENTRIES}. */
+  public CompletedCalls(Duration window) {
+    this(window, MAX_ENTRIES);
+  }
 
   CompletedCalls(Duration window, int maxEntries) {
     this.window = window;

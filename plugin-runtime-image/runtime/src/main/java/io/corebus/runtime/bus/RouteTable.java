@@ -5,7 +5,6 @@ import io.corebus.bus.protocol.MalformedRouteException;
 import io.corebus.bus.protocol.RouteCodec;
 import io.corebus.bus.protocol.ServiceRoute;
 import io.corebus.bus.protocol.VersionRoute;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -15,19 +14,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
- * The operator's route table, followed live: a consumer without a group reads the compacted routes
- * topic from the beginning at start, then keeps reading, and each record replaces (or, as a
+ * The operator's route table, followed live: a {@link CompactedTopicFollower} reads the compacted
+ * routes topic from the beginning at start, then keeps reading, and each record replaces (or, as a
  * tombstone, removes) one service's route. Calls look routes up here, so a new route applies to the
  * next call without a restart.
  *
@@ -39,26 +33,16 @@ import org.jboss.logging.Logger;
  */
 public final class RouteTable implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RouteTable.class);
-  private static final long PARTITION_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-  private final String topic;
-  private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
+  private final CompactedTopicFollower follower;
   private final BusMetrics metrics;
   private final Map<String, ResolvedRoute> routes = new ConcurrentHashMap<>();
   // Calls waiting for a service's route to change; guarded by itself, as are changes of routes.
   private final Map<String, Set<CompletableFuture<Void>>> changeWaiters = new HashMap<>();
-  private final Map<TopicPartition, Long> catchUpTargets = new HashMap<>();
-  private final Set<TopicPartition> assigned = new HashSet<>();
-  private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
   private final List<Consumer<Set<Endpoint>>> endpointListeners = new CopyOnWriteArrayList<>();
-  private final CountDownLatch stopping = new CountDownLatch(1);
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private final Thread thread;
-  private volatile boolean running = true;
-  private boolean started;
-  private volatile String problem = "not started";
   private volatile String lastMalformed;
-  private long partitionsCheckedNanos;
+  // Whether a route changed during the current poll; on the follower's thread only.
+  private boolean changed;
 
   public RouteTable(String topic, Map<String, Object> consumerProperties, BusMetrics metrics) {
     this(topic, new KafkaConsumer<>(consumerProperties), metrics);
@@ -68,36 +52,39 @@ public final class RouteTable implements AutoCloseable {
       String topic,
       org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
       BusMetrics metrics) {
-    this.topic = topic;
-    this.consumer = consumer;
     this.metrics = metrics;
-    this.thread = new Thread(this::run, "corebus-route-table");
-    this.thread.setDaemon(true);
+    this.follower =
+        new CompactedTopicFollower(
+            topic, "route table", "corebus-route-table", consumer, new RouteRecords());
+    follower
+        .whenCaughtUp()
+        .thenRun(
+            () ->
+                LOG.infof(
+                    "route table %s read: %d services %s", topic, routes.size(), routes.keySet()));
   }
 
-  public synchronized void start() {
-    problem = "reading the route table " + topic;
-    started = true;
-    thread.start();
+  public void start() {
+    follower.start();
   }
 
   public String topic() {
-    return topic;
+    return follower.topic();
   }
 
   /** Whether the table was read up to the end offsets seen at start. */
   public boolean caughtUp() {
-    return caughtUp.isDone();
+    return follower.caughtUp();
   }
 
   /** Completes when the table caught up. */
   public CompletableFuture<Void> whenCaughtUp() {
-    return caughtUp;
+    return follower.whenCaughtUp();
   }
 
   /** Why the table is not caught up (a missing topic, Kafka errors), or null once it is. */
   public String notReadyReason() {
-    return caughtUp() ? null : problem;
+    return follower.notCaughtUpReason();
   }
 
   /** The last malformed record's problem, or null. */
@@ -161,96 +148,29 @@ public final class RouteTable implements AutoCloseable {
     endpointListeners.add(listener);
   }
 
-  private void run() {
-    try {
-      while (running) {
-        try {
-          if (!refreshPartitions()) {
-            stopping.await(1, TimeUnit.SECONDS);
-            continue;
-          }
-          boolean changed = false;
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-            changed |= apply(r);
-          }
-          if (changed) {
-            notifyEndpoints();
-          }
-          checkCaughtUp();
-        } catch (WakeupException e) {
-          if (running) {
-            continue;
-          }
-          return;
-        } catch (RuntimeException e) {
-          problem = "cannot read the route table " + topic + ": " + e;
-          LOG.warnf("cannot read the route table %s (retrying): %s", topic, e.toString());
-          stopping.await(1, TimeUnit.SECONDS);
-        }
+  /** The route records, as the follower hands them over. */
+  private final class RouteRecords implements CompactedTopicFollower.Updates {
+    @Override
+    public void put(ConsumerRecord<byte[], byte[]> record) {
+      changed |= apply(record);
+    }
+
+    @Override
+    public void remove(ConsumerRecord<byte[], byte[]> tombstone) {
+      changed |= apply(tombstone);
+    }
+
+    @Override
+    public void polled() {
+      if (changed) {
+        changed = false;
+        notifyEndpoints();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      try {
-        consumer.close(Duration.ofSeconds(5));
-      } catch (RuntimeException e) {
-        LOG.debugf("closing the route table consumer: %s", e);
-      }
-      stopped.countDown();
     }
   }
 
-  /** Assigns partitions not read yet; false while the topic does not exist. */
-  private boolean refreshPartitions() {
-    long now = System.nanoTime();
-    if (!assigned.isEmpty() && now - partitionsCheckedNanos < PARTITION_REFRESH_NANOS) {
-      return true;
-    }
-    partitionsCheckedNanos = now;
-    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-    if (infos == null || infos.isEmpty()) {
-      if (assigned.isEmpty()) {
-        problem = "the route table topic " + topic + " does not exist (the operator creates it)";
-        return false;
-      }
-      return true;
-    }
-    Set<TopicPartition> fresh = new HashSet<>();
-    for (PartitionInfo p : infos) {
-      TopicPartition tp = new TopicPartition(p.topic(), p.partition());
-      if (!assigned.contains(tp)) {
-        fresh.add(tp);
-      }
-    }
-    if (fresh.isEmpty()) {
-      return true;
-    }
-    assigned.addAll(fresh);
-    consumer.assign(assigned);
-    consumer.seekToBeginning(fresh);
-    if (!caughtUp()) {
-      catchUpTargets.putAll(consumer.endOffsets(fresh, Duration.ofSeconds(10)));
-      problem = "reading the route table " + topic + " up to offsets " + catchUpTargets;
-    }
-    return true;
-  }
-
-  private void checkCaughtUp() {
-    if (caughtUp() || catchUpTargets.isEmpty()) {
-      return;
-    }
-    for (Map.Entry<TopicPartition, Long> e : catchUpTargets.entrySet()) {
-      if (consumer.position(e.getKey(), Duration.ofSeconds(5)) < e.getValue()) {
-        return;
-      }
-    }
-    problem = null;
-    LOG.infof("route table %s read: %d services %s", topic, routes.size(), routes.keySet());
-    caughtUp.complete(null);
-  }
-
-  /** Applies one record; true when a route changed. */
-  boolean apply(ConsumerRecord<byte[], byte[]> r) {
+  /** Applies one record (a tombstone removes the route); true when a route changed. */
+  private boolean apply(ConsumerRecord<byte[], byte[]> r) {
     Optional<ServiceRoute> route;
     try {
       route = RouteCodec.decode(r.key(), r.value());
@@ -329,18 +249,7 @@ public final class RouteTable implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
-    if (!started) {
-      consumer.close(Duration.ofSeconds(1));
-      return;
-    }
-    running = false;
-    stopping.countDown();
-    consumer.wakeup();
-    try {
-      stopped.await(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  public void close() {
+    follower.close();
   }
 }

@@ -52,7 +52,10 @@ public final class RpcServer {
   private final CallerVerifier verifier;
   private final CallAudit audit;
 
-  /** A server that trusts the caller header (an unsecured bus). */
+  /**
+   * A server that trusts the caller header (an unsecured bus), with its own idempotency window of
+   * {@code idempotencyWindow}.
+   */
   public RpcServer(
       ServiceRegistry registry,
       Producer<byte[], byte[]> producer,
@@ -69,7 +72,7 @@ public final class RpcServer {
         identity,
         workers,
         scheduler,
-        idempotencyWindow,
+        new CompletedCalls(idempotencyWindow),
         clock,
         metrics,
         allowedCallers,
@@ -79,7 +82,9 @@ public final class RpcServer {
 
   /**
    * A server that, with a {@code verifier} (a secured bus), answers every call whose signature does
-   * not prove its caller with {@code PERMISSION_DENIED}; denials go to {@code audit}.
+   * not prove its caller with {@code PERMISSION_DENIED}; denials go to {@code audit}. Repeated
+   * idempotency keys are answered from {@code completed}, which the servers of one runtime share
+   * (across hot-swapped versions).
    */
   public RpcServer(
       ServiceRegistry registry,
@@ -87,7 +92,7 @@ public final class RpcServer {
       RuntimeIdentity identity,
       Executor workers,
       ScheduledExecutorService scheduler,
-      java.time.Duration idempotencyWindow,
+      CompletedCalls completed,
       Clock clock,
       BusMetrics metrics,
       AllowedCallers allowedCallers,
@@ -101,7 +106,7 @@ public final class RpcServer {
     this.identity = identity;
     this.workers = workers;
     this.scheduler = scheduler;
-    this.completed = new CompletedCalls(idempotencyWindow, 100_000);
+    this.completed = completed;
     this.clock = clock;
     this.metrics = metrics;
   }

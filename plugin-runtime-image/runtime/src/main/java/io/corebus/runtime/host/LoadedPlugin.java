@@ -12,7 +12,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -42,6 +45,8 @@ final class LoadedPlugin {
 
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean retired;
+  // Completes when the version is retired and its last record is counted out.
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
   LoadedPlugin(
       PluginClassLoader loader,
@@ -66,7 +71,7 @@ final class LoadedPlugin {
   boolean enter() {
     inFlight.incrementAndGet();
     if (retired) {
-      inFlight.decrementAndGet();
+      exit();
       return false;
     }
     return true;
@@ -86,7 +91,11 @@ final class LoadedPlugin {
 
   /** Counts out a record (or direct call) counted in by {@link #enter()}. */
   void exit() {
-    inFlight.decrementAndGet();
+    // retire() sets the flag before it reads the count, and this reads the flag after it counted
+    // out: whichever comes second sees zero and a retired version, so the drain is never missed.
+    if (inFlight.decrementAndGet() == 0 && retired) {
+      drained.complete(null);
+    }
   }
 
   int inFlight() {
@@ -96,18 +105,24 @@ final class LoadedPlugin {
   /** No new records from now on. */
   void retire() {
     retired = true;
+    if (inFlight.get() == 0) {
+      drained.complete(null);
+    }
   }
 
-  /** Waits until the records it handles are done; false when {@code timeout} passed first. */
+  /**
+   * After {@link #retire()}, waits until the records it handles are done; false when {@code
+   * timeout} passed first.
+   */
   boolean awaitIdle(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (inFlight.get() > 0) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      Thread.sleep(5);
+    try {
+      drained.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the drain never fails", e);
     }
-    return true;
   }
 
   /** Runs tasks of this version with its class loader as the thread's context class loader. */

@@ -9,6 +9,7 @@ import io.corebus.plugin.Plugin;
 import io.corebus.runtime.bus.BusChannel;
 import io.corebus.runtime.bus.BusMetrics;
 import io.corebus.runtime.bus.CommittingConsumer;
+import io.corebus.runtime.bus.CompletedCalls;
 import io.corebus.runtime.bus.DirectChannels;
 import io.corebus.runtime.bus.DirectServer;
 import io.corebus.runtime.bus.EventBus;
@@ -123,6 +124,9 @@ public class PluginHost {
   private Set<String> subscribedTopics = Set.of();
   private BusTopics topics;
   private BusMetrics busMetrics;
+  // The idempotency window of this runtime instance: every version's RpcServer answers retries
+  // from it, so a call completed (or running) on the old version does not run again on the new.
+  private CompletedCalls completedCalls;
   private BusChannel channel;
   private AllowedCallers allowedCallers;
   private ControlFollower control;
@@ -288,7 +292,7 @@ public class PluginHost {
             d.identity(),
             version.withContextLoader(workers),
             scheduler,
-            bus.idempotencyWindow(),
+            completedCalls,
             Clock.systemUTC(),
             busMetrics,
             allowedCallers,
@@ -383,6 +387,7 @@ public class PluginHost {
     replySlot.start();
 
     busMetrics = new BusMetrics(meters);
+    completedCalls = new CompletedCalls(bus.idempotencyWindow());
     // Followed from before start(): the plug-in may call other services while starting.
     routeTable =
         new RouteTable(

@@ -1,6 +1,7 @@
 package io.corebus.runtime.security;
 
 import io.corebus.bus.protocol.CallSignature;
+import io.corebus.runtime.bus.CompactedTopicFollower;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.time.Duration;
@@ -10,21 +11,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
  * The plug-ins' public keys, followed live from the operator's compacted keys topic (key: plug-in
- * name, value: base64 X.509 Ed25519 key; a tombstone removes it). A consumer without a group reads
- * it from the beginning and keeps reading, as the route table does.
+ * name, value: base64 X.509 Ed25519 key; a tombstone removes it), read from the beginning and
+ * followed by a {@link CompactedTopicFollower}, as the route table is.
  *
  * <p>{@link #keyOf} answers at once for a known plug-in; for an unknown one it waits a little (the
  * operator publishes a plug-in's key before it creates its pods, but this reader may lag behind by
@@ -34,36 +30,37 @@ import org.jboss.logging.Logger;
 public final class CallerKeys implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(CallerKeys.class);
 
-  private final String topic;
-  private final Consumer<byte[], byte[]> consumer;
+  private final CompactedTopicFollower follower;
   private final ScheduledExecutorService scheduler;
   private final Map<String, PublicKey> keys = new ConcurrentHashMap<>();
   private final Map<String, List<CompletableFuture<PublicKey>>> waiting = new HashMap<>();
-  private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
-  private final CountDownLatch stopping = new CountDownLatch(1);
-  private final Thread thread;
-  private volatile boolean running = true;
 
   public CallerKeys(
       String topic, Map<String, Object> consumerProperties, ScheduledExecutorService scheduler) {
-    this.topic = topic;
-    this.consumer = new KafkaConsumer<>(consumerProperties);
     this.scheduler = scheduler;
-    this.thread = new Thread(this::run, "corebus-caller-keys");
-    this.thread.setDaemon(true);
+    this.follower =
+        new CompactedTopicFollower(
+            topic,
+            "caller keys",
+            "corebus-caller-keys",
+            new KafkaConsumer<>(consumerProperties),
+            new KeyRecords());
+    follower
+        .whenCaughtUp()
+        .thenRun(() -> LOG.infof("caller keys %s read: %d plug-ins", topic, keys.size()));
   }
 
-  public synchronized void start() {
-    thread.start();
+  public void start() {
+    follower.start();
   }
 
   public String topic() {
-    return topic;
+    return follower.topic();
   }
 
   /** Whether the topic was read up to the end offsets seen at start. */
   public boolean caughtUp() {
-    return caughtUp.isDone();
+    return follower.caughtUp();
   }
 
   /** The plug-in's key now, or null. */
@@ -101,106 +98,40 @@ public final class CallerKeys implements AutoCloseable {
     return f;
   }
 
-  private void run() {
-    Map<TopicPartition, Long> targets = null;
-    try {
-      while (running) {
-        try {
-          if (targets == null) {
-            targets = assign();
-            if (targets == null) {
-              stopping.await(1, TimeUnit.SECONDS);
-              continue;
-            }
-          }
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-            apply(r);
-          }
-          if (!caughtUp()) {
-            boolean all = true;
-            for (Map.Entry<TopicPartition, Long> e : targets.entrySet()) {
-              all &= consumer.position(e.getKey(), Duration.ofSeconds(5)) >= e.getValue();
-            }
-            if (all) {
-              LOG.infof("caller keys %s read: %d plug-ins", topic, keys.size());
-              caughtUp.complete(null);
-            }
-          }
-        } catch (WakeupException e) {
-          if (!running) {
-            return;
-          }
-        } catch (RuntimeException e) {
-          LOG.warnf("cannot read the caller keys %s (retrying): %s", topic, e.toString());
-          stopping.await(1, TimeUnit.SECONDS);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
+  /** The key records: a plug-in's key replaced or withdrawn. */
+  private final class KeyRecords implements CompactedTopicFollower.Updates {
+    @Override
+    public void put(ConsumerRecord<byte[], byte[]> r) {
+      String plugin = new String(r.key(), StandardCharsets.UTF_8);
+      PublicKey key;
       try {
-        consumer.close(Duration.ofSeconds(5));
-      } catch (RuntimeException e) {
-        LOG.debugf("closing the caller keys consumer: %s", e);
+        key = CallSignature.publicKey(new String(r.value(), StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        LOG.warnf(
+            "skipping key record %s-%d@%d for %s: %s",
+            r.topic(), r.partition(), r.offset(), plugin, e.getMessage());
+        return;
+      }
+      List<CompletableFuture<PublicKey>> w;
+      synchronized (waiting) {
+        keys.put(plugin, key);
+        w = waiting.remove(plugin);
+      }
+      if (w != null) {
+        w.forEach(f -> f.complete(key));
       }
     }
-  }
 
-  /** Assigns every partition from the beginning; null while the topic does not exist. */
-  private Map<TopicPartition, Long> assign() {
-    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-    if (infos == null || infos.isEmpty()) {
-      return null;
-    }
-    List<TopicPartition> all =
-        infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-    consumer.assign(all);
-    consumer.seekToBeginning(all);
-    return consumer.endOffsets(all, Duration.ofSeconds(10));
-  }
-
-  void apply(ConsumerRecord<byte[], byte[]> r) {
-    if (r.key() == null) {
-      return;
-    }
-    String plugin = new String(r.key(), StandardCharsets.UTF_8);
-    if (r.value() == null) {
+    @Override
+    public void remove(ConsumerRecord<byte[], byte[]> tombstone) {
+      String plugin = new String(tombstone.key(), StandardCharsets.UTF_8);
       keys.remove(plugin);
       LOG.infof("key of plug-in %s withdrawn", plugin);
-      return;
-    }
-    PublicKey key;
-    try {
-      key = CallSignature.publicKey(new String(r.value(), StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      LOG.warnf(
-          "skipping key record %s-%d@%d for %s: %s",
-          r.topic(), r.partition(), r.offset(), plugin, e.getMessage());
-      return;
-    }
-    List<CompletableFuture<PublicKey>> w;
-    synchronized (waiting) {
-      keys.put(plugin, key);
-      w = waiting.remove(plugin);
-    }
-    if (w != null) {
-      w.forEach(f -> f.complete(key));
     }
   }
 
   @Override
-  public synchronized void close() {
-    running = false;
-    stopping.countDown();
-    if (!thread.isAlive()) {
-      consumer.close(Duration.ZERO);
-      return;
-    }
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  public void close() {
+    follower.close();
   }
 }

@@ -192,7 +192,7 @@ class SecuredBusIT {
             new RuntimeIdentity("sec", "echo", "echo-0", "1"),
             workers,
             scheduler,
-            Duration.ofMinutes(5),
+            new CompletedCalls(Duration.ofMinutes(5)),
             Clock.systemUTC(),
             new BusMetrics(new SimpleMeterRegistry()),
             AllowedCallers.of(Map.of(EchoService.SERVICE, List.of("caller", "mallory"))),

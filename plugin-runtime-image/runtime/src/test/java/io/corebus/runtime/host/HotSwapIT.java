@@ -14,6 +14,7 @@ import io.corebus.bus.protocol.TelemetryReport;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.localcluster.KafkaBrokerExtension;
 import io.corebus.runtime.bus.KafkaSettings;
+import io.corebus.runtime.bus.KeyedRequests;
 import io.corebus.runtime.bus.RoutePublisher;
 import io.corebus.runtime.loader.Sha256;
 import io.corebus.testplugin.EchoPlugin;
@@ -47,9 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hot swap in a packaged runtime process: under continuous calls, the operator's control record
- * moves the running plug-in from 1.0.0 to 2.0.0 without a restart and without a failed call; then a
- * jar with the wrong SHA-256 and a jar whose start() throws are refused, 2.0.0 keeps serving, and
- * the runtime's telemetry says why.
+ * moves the running plug-in from 1.0.0 to 2.0.0 without a restart and without a failed call; a call
+ * that 1.0.0 completed is, retried with its idempotency key, answered with 1.0.0's reply instead of
+ * running again on 2.0.0; then a jar with the wrong SHA-256 and a jar whose start() throws are
+ * refused, 2.0.0 keeps serving, and the runtime's telemetry says why.
  */
 class HotSwapIT {
   @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
@@ -83,13 +85,18 @@ class HotSwapIT {
         BusCaller caller = new BusCaller(kafka.bootstrapServers(), topics, "hotswap-caller-0");
         KafkaProducer<byte[], byte[]> control =
             new KafkaProducer<>(KafkaSettings.producer(kafka.bootstrapServers(), "it-op", 0));
-        Telemetry telemetry = new Telemetry(topics.telemetry())) {
+        Telemetry telemetry = new Telemetry(topics.telemetry());
+        KeyedRequests keyed =
+            new KeyedRequests(kafka.bootstrapServers(), topics, "hotswap-keyed-0")) {
       await("readiness")
           .atMost(Duration.ofSeconds(90))
           .pollInterval(Duration.ofMillis(250))
           .failFast("the runtime exited:\n" + runtime.output(), () -> !runtime.process.isAlive())
           .until(() -> runtime.readiness() == 200);
       assertThat(caller.say("version")).isEqualTo("1.0.0");
+      await().atMost(Duration.ofSeconds(30)).until(keyed::ready);
+      String key = "retried-across-the-swap";
+      assertThat(versionCall(keyed, key)).as("the call runs on 1.0.0").isEqualTo("1.0.0");
 
       try (Load load = new Load(caller)) {
         await().atMost(Duration.ofSeconds(30)).until(() -> load.answered.get() > 200);
@@ -103,6 +110,12 @@ class HotSwapIT {
             .until(() -> runtime.output().contains("hot swap of echo to 2.0.0 done"));
         int answeredAtSwap = load.answered.get();
         load.expectOnly("2.0.0");
+        // The retry reaches 2.0.0, whose handler would answer "2.0.0": the runtime's idempotency
+        // window answers it with the reply 1.0.0 produced.
+        assertThat(versionCall(keyed, key))
+            .as("a retry after the swap is answered from the window, not run again")
+            .isEqualTo("1.0.0");
+        assertThat(versionCall(keyed, key + "-fresh")).as("a new call").isEqualTo("2.0.0");
         await()
             .atMost(Duration.ofSeconds(30))
             .until(() -> load.answered.get() > answeredAtSwap + 300);
@@ -150,6 +163,19 @@ class HotSwapIT {
           .extracting(l -> l.split(" ")[0] + (l.startsWith("started") ? " " + l.split(" ")[1] : ""))
           .containsExactly("started 1.0.0", "started 2.0.0", "stopped");
     }
+  }
+
+  /** Calls {@code version} with idempotency key {@code key}; returns the answer. */
+  private static String versionCall(KeyedRequests keyed, String key) throws Exception {
+    KeyedRequests.Answer answer =
+        keyed.call(
+            requestTopic(),
+            EchoService.SAY.getFullMethodName(),
+            key,
+            StringValue.of("version").toByteArray(),
+            Duration.ofSeconds(15));
+    assertThat(answer.code()).as("status of %s: %s", key, answer.message()).isZero();
+    return StringValue.parseFrom(answer.body()).getValue();
   }
 
   /** Calls {@code version} (and a slower call, to have calls in flight) 16 at a time. */
