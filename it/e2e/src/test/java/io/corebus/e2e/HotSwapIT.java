@@ -163,7 +163,8 @@ class HotSwapIT {
   void aJarThatFailsItsChecksumLeavesTheRunningVersionServingAndSaysSo() throws Exception {
     Set<String> podsBefore = podNames("payment");
     Path bad = variant("1.1.1");
-    String wrongSha = sha256(swappedJar); // a real jar's checksum, not this one's
+    // Not the running jar's checksum either: pods already on the desired SHA-256 skip the swap.
+    String wrongSha = "0".repeat(64);
 
     try (OrderLoad load = new OrderLoad()) {
       load.awaitMore(20);
