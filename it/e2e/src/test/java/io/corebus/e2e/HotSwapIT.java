@@ -56,9 +56,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Hot swap on the local cluster with the real operator and runtimes: the shop runs with payment as
  * a HotSwap Plugin, orders flow (order calls payment over the bus), and a new payment jar is
- * swapped into the running pods with no failed order and no new pod. Then the same kind of change
- * is rolled out as Rolling, and both durations (spec change to the Plugin's status saying every
- * Ready pod runs the new version) are printed as the hot-swap benchmark of docs/benchmarks.md.
+ * swapped into the running pods with no failed order and no new pod. A jar that fails its checksum
+ * is refused by every pod: the old version keeps serving every order and the Plugin says
+ * HotSwapFailed until the spec goes back. Then the same kind of change is rolled out as Rolling,
+ * and both durations (spec change to the Plugin's status saying every Ready pod runs the new
+ * version) are printed as the hot-swap benchmark of docs/benchmarks.md.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HotSwapIT {
@@ -80,6 +82,10 @@ class HotSwapIT {
 
   static ManagedChannel orderChannel;
   static long hotSwapMillis;
+
+  /** The jar the first swap loaded. */
+  static Path swappedJar;
+
   static int hotSwapFailures;
   static final List<String> swapLines = new CopyOnWriteArrayList<>();
 
@@ -129,6 +135,7 @@ class HotSwapIT {
     Set<String> podsBefore = podNames("payment");
     assertThat(podsBefore).hasSize(2);
     Path jar = variant("1.1.0");
+    swappedJar = jar;
 
     try (OrderLoad load = new OrderLoad()) {
       load.awaitMore(20);
@@ -153,6 +160,69 @@ class HotSwapIT {
 
   @Test
   @Order(3)
+  void aJarThatFailsItsChecksumLeavesTheRunningVersionServingAndSaysSo() throws Exception {
+    Set<String> podsBefore = podNames("payment");
+    Path bad = variant("1.1.1");
+    // Not the running jar's checksum either: pods already on the desired SHA-256 skip the swap.
+    String wrongSha = "0".repeat(64);
+
+    try (OrderLoad load = new OrderLoad()) {
+      load.awaitMore(20);
+      cluster
+          .client()
+          .resources(Plugin.class)
+          .inNamespace(cluster.namespace())
+          .withName("payment")
+          .edit(
+              p -> {
+                p.getSpec().setVersion("1.1.1");
+                p.getSpec().setArtifact(Artifact.ofJar(bad.toUri().toString(), wrongSha));
+                return p;
+              });
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () -> {
+                PluginStatus s = payment().getStatus();
+                Condition degraded = s.condition(Condition.DEGRADED);
+                assertThat(degraded.getStatus()).isEqualTo(Condition.TRUE);
+                assertThat(degraded.getReason()).isEqualTo("HotSwapFailed");
+                assertThat(degraded.getMessage()).contains("1.1.1");
+                assertThat(podsBefore)
+                    .allSatisfy(pod -> assertThat(degraded.getMessage()).contains(pod));
+                assertThat(s.condition(Condition.PROGRESSING).getReason())
+                    .isEqualTo("HotSwapFailed");
+              });
+      Condition degraded = payment().getStatus().condition(Condition.DEGRADED);
+      System.out.println("[HotSwapIT] failed swap: " + degraded.getMessage());
+      load.awaitMore(50);
+      load.stop();
+      assertThat(load.failures).as("orders that failed while the bad jar was refused").isEmpty();
+    }
+    PluginStatus s = payment().getStatus();
+    assertThat(s.condition(Condition.READY).getStatus()).isEqualTo(Condition.TRUE);
+    assertThat(s.getVersions())
+        .as("the running version keeps serving")
+        .singleElement()
+        .satisfies(v -> assertThat(v.getVersion()).isEqualTo("1.1.0"));
+    assertThat(podNames("payment")).as("no pod recreated").isEqualTo(podsBefore);
+
+    // Back to the running jar: the failure is moot and the condition clears, with no swap.
+    setPaymentJar("1.1.0", swappedJar, null);
+    awaitServing("1.1.0");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () ->
+                assertThat(payment().getStatus().condition(Condition.DEGRADED).getStatus())
+                    .isEqualTo(Condition.FALSE));
+    assertThat(podNames("payment")).isEqualTo(podsBefore);
+  }
+
+  @Test
+  @Order(4)
   void theSameChangeRolledOutAsRollingForComparison() throws Exception {
     // Switching the strategy rolls the pods once (they must stop following the control topic).
     setPaymentJar(null, null, RolloutStrategy.Rolling);
