@@ -903,15 +903,16 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         .withName(PluginNames.podDisruptionBudget(plugin))
         .delete();
     client.configMaps().inNamespace(ns).withName(PluginNames.configMap(plugin)).delete();
+    List<Plugin> remaining = remainingPeers(context, plugin);
     try {
-      security.release(plugin, client);
+      security.release(plugin, remaining.isEmpty(), client);
     } catch (KafkaUnavailableException e) {
       LOG.warnf("%s: cannot remove the plug-in's Kafka user and ACLs yet: %s", key, e.getMessage());
       return DeleteControl.noFinalizerRemoval()
           .rescheduleAfter(Math.max(e.retryAfter().toMillis(), 100));
     }
 
-    ReleaseReport released = topics.release(plugin, remainingPeers(context, plugin));
+    ReleaseReport released = topics.release(plugin, remaining);
     if (released instanceof Draining d) {
       if (d.firstTime()) {
         events.normal(client, plugin, PluginEvents.WAITING_FOR_DRAIN, d.why());
