@@ -86,7 +86,7 @@ class PodSecurityTest {
                   Plugin p, PluginCredentials.Values credentials, List<Plugin> namespacePlugins) {}
 
               @Override
-              public void release(Plugin p) {}
+              public void release(Plugin p, boolean lastInNamespace) {}
             },
             "SASL_SSL",
             Optional.empty());

@@ -43,7 +43,9 @@ import org.jboss.logging.Logger;
  *
  * <p>A Plugin whose topics were found as desired is not asked about again while its plan and pods
  * stay the same, for {@code recheck-interval}: most reconciles (pod status changes) then make no
- * Kafka call at all.
+ * Kafka call at all. Deleting a namespace's last Plugin deletes the namespace-wide topics (routes,
+ * telemetry, control): then every Plugin of that namespace is asked about again, and a check that
+ * overlapped the deletion (a Plugin created while the last one went) is not trusted.
  */
 public final class KafkaPluginTopics implements PluginTopics {
   private static final Logger LOG = Logger.getLogger(KafkaPluginTopics.class);
@@ -66,6 +68,11 @@ public final class KafkaPluginTopics implements PluginTopics {
   private final Map<String, Instant> drainingSince = new ConcurrentHashMap<>();
   private volatile ClusterSize clusterSize;
 
+  /**
+   * Raised after every release that deleted a namespace's shared topics; guards {@link #verified}.
+   */
+  private long namespaceReleases;
+
   public KafkaPluginTopics(BusAdmin bus, TopicSettings settings, Clock clock) {
     this.bus = bus;
     this.settings = settings;
@@ -86,8 +93,11 @@ public final class KafkaPluginTopics implements PluginTopics {
         && last.desired().equals(TopicPlan.desired(plugin, namespacePlugins, last.layout()))) {
       return Checked.NOTHING;
     }
+    long releasesBefore = namespaceReleases();
     try {
-      return bus.call("ensure-topics", admin -> ensure(admin, plugin, namespacePlugins, podNames));
+      return bus.call(
+          "ensure-topics",
+          admin -> ensure(admin, plugin, namespacePlugins, podNames, releasesBefore));
     } catch (KafkaUnavailableException e) {
       verified.remove(key);
       return new Unavailable(e.getMessage(), e.retryAfter());
@@ -102,7 +112,11 @@ public final class KafkaPluginTopics implements PluginTopics {
   }
 
   private Checked ensure(
-      Admin admin, Plugin plugin, Collection<Plugin> namespacePlugins, Set<String> podNames)
+      Admin admin,
+      Plugin plugin,
+      Collection<Plugin> namespacePlugins,
+      Set<String> podNames,
+      long releasesBefore)
       throws ExecutionException, InterruptedException {
     TopicLayout layout = settings.layout(brokers(admin));
     List<DesiredTopic> desired = TopicPlan.desired(plugin, namespacePlugins, layout);
@@ -217,11 +231,13 @@ public final class KafkaPluginTopics implements PluginTopics {
 
     List<String> deletedSlots = deleteVanishedReplySlots(admin, plugin, podNames);
 
-    if (problems.isEmpty()) {
-      verified.put(
-          key(plugin), new Verified(layout, desired, Set.copyOf(podNames), clock.instant()));
-    } else {
-      verified.remove(key(plugin));
+    synchronized (this) {
+      if (problems.isEmpty() && namespaceReleases == releasesBefore) {
+        verified.put(
+            key(plugin), new Verified(layout, desired, Set.copyOf(podNames), clock.instant()));
+      } else {
+        verified.remove(key(plugin));
+      }
     }
     if (!created.isEmpty() || !grown.isEmpty()) {
       LOG.infof("%s: topics created %s, partitions raised %s", key(plugin), created, grown);
@@ -365,7 +381,20 @@ public final class KafkaPluginTopics implements PluginTopics {
       return new Unavailable(e.getMessage(), DRAIN_RECHECK);
     } finally {
       verified.remove(key);
+      if (leftovers.namespaceTopics()) {
+        forgetNamespace(plugin.getMetadata().getNamespace());
+      }
     }
+  }
+
+  /** The namespace's shared topics may be gone: check every Plugin there again. */
+  private synchronized void forgetNamespace(String namespace) {
+    namespaceReleases++;
+    verified.keySet().removeIf(k -> k.startsWith(namespace + "/"));
+  }
+
+  private synchronized long namespaceReleases() {
+    return namespaceReleases;
   }
 
   private ReleaseReport release(Admin admin, Plugin plugin, TopicPlan.Leftovers leftovers)

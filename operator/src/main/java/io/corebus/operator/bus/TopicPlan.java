@@ -146,9 +146,12 @@ public final class TopicPlan {
    * @param requestTopics request topics of services no remaining Plugin provides: deleted once
    *     drained
    * @param otherTopics its dead-letter topic, event topics nobody else publishes or subscribes to,
-   *     and the namespace's telemetry and routes topics when it was the last Plugin there
+   *     and the namespace's telemetry, routes and control topics when it was the last Plugin there
+   * @param namespaceTopics whether it was the last Plugin (the namespace-wide topics are listed)
    */
-  public record Leftovers(List<String> requestTopics, List<String> otherTopics) {
+  public record Leftovers(
+      List<String> requestTopics, List<String> otherTopics, boolean namespaceTopics) {
+
     public List<String> all() {
       List<String> all = new ArrayList<>(requestTopics);
       all.addAll(otherTopics);
@@ -190,7 +193,7 @@ public final class TopicPlan {
       other.add(topics.routes());
       other.add(topics.control()); // only deleted if it exists (some Plugin used hot swap)
     }
-    return new Leftovers(List.copyOf(requests), List.copyOf(other));
+    return new Leftovers(List.copyOf(requests), List.copyOf(other), others.isEmpty());
   }
 
   /**

@@ -302,6 +302,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
       } else if (bus instanceof Checked checked) {
         recordTopicChanges(plugin, checked, client);
         forgetRoutesOfANewTable(plugin, checked);
+        forgetControlOfANewTopic(plugin, checked);
         if (!checked.problems().isEmpty()) {
           busProblem = topicProblem(checked);
           retry = shorter(retry, settings.rolloutRecheck());
@@ -482,6 +483,18 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
     if (checked.created().stream().anyMatch(t -> t.equals(table) || t.startsWith(table + " "))) {
       routes.tableCreated(ns);
       publishedRoutes.keySet().removeIf(k -> k.startsWith(ns + "/"));
+    }
+  }
+
+  /**
+   * A control topic created now is empty (the namespace's last Plugin took the old one with it
+   * while this one was being created): the namespace's HotSwap Plugins publish their records again.
+   */
+  private void forgetControlOfANewTopic(Plugin plugin, Checked checked) {
+    String ns = plugin.getMetadata().getNamespace();
+    String topic = BusTopics.forNamespace(ns).control();
+    if (checked.created().stream().anyMatch(t -> t.equals(topic) || t.startsWith(topic + " "))) {
+      publishedControl.keySet().removeIf(k -> k.startsWith(ns + "/"));
     }
   }
 
@@ -903,15 +916,16 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         .withName(PluginNames.podDisruptionBudget(plugin))
         .delete();
     client.configMaps().inNamespace(ns).withName(PluginNames.configMap(plugin)).delete();
+    List<Plugin> remaining = remainingPeers(context, plugin);
     try {
-      security.release(plugin, client);
+      security.release(plugin, remaining.isEmpty(), client);
     } catch (KafkaUnavailableException e) {
       LOG.warnf("%s: cannot remove the plug-in's Kafka user and ACLs yet: %s", key, e.getMessage());
       return DeleteControl.noFinalizerRemoval()
           .rescheduleAfter(Math.max(e.retryAfter().toMillis(), 100));
     }
 
-    ReleaseReport released = topics.release(plugin, remainingPeers(context, plugin));
+    ReleaseReport released = topics.release(plugin, remaining);
     if (released instanceof Draining d) {
       if (d.firstTime()) {
         events.normal(client, plugin, PluginEvents.WAITING_FOR_DRAIN, d.why());

@@ -41,6 +41,7 @@ import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.ResourceNotFoundException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -57,6 +58,12 @@ import org.jboss.logging.Logger;
  * What was done is remembered per plug-in: while credentials and permissions stay the same, the
  * broker is asked again only every {@code recheck} (an ACL deleted behind the operator's back comes
  * back then). After a restart everything is done once more, which is harmless.
+ *
+ * <p>{@link #release}: deletes the ACLs and the credential and withdraws the key (a tombstone);
+ * with the namespace's last Plugin the keys topic itself is deleted instead. A Plugin created while
+ * the last one goes may have published its key on the topic just deleted: the deletion makes every
+ * ensure in flight not count and forgets what was done in the namespace, so the next reconcile of
+ * that Plugin (its peer's deletion wakes it) creates the topic and publishes the key again.
  */
 public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(KafkaPrincipals.class);
@@ -72,6 +79,10 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
   private final Clock clock;
   private final Map<String, Applied> applied = new ConcurrentHashMap<>();
   private final Set<String> keyTopics = ConcurrentHashMap.newKeySet();
+
+  /** Raised by every deletion of a keys topic; guards what {@link #ensure} remembers. */
+  private long keyTopicDeletions;
+
   private Producer<byte[], byte[]> producer;
 
   public KafkaPrincipals(
@@ -119,6 +130,7 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
       return;
     }
     String principal = BusPermissions.principal(topics, plugin.getMetadata().getName());
+    long deletionsBefore = keyTopicDeletions();
     bus.call(
         "ensure-principal",
         admin -> {
@@ -132,15 +144,25 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
                               credentials.password())))
                   .all());
           reconcileAcls(admin, principal, desired);
-          ensureKeysTopic(admin, topics.keys());
+          ensureKeysTopic(admin, topics.keys(), deletionsBefore);
           return null;
         });
-    publishKey(topics.keys(), plugin.getMetadata().getName(), credentials.publicKey());
-    applied.put(key, new Applied(fingerprint, clock.instant()));
+    try {
+      publishKey(topics.keys(), plugin.getMetadata().getName(), credentials.publicKey());
+    } catch (KafkaUnavailableException e) {
+      keyTopics.remove(topics.keys()); // deleted behind our back? look again next time
+      throw e;
+    }
+    synchronized (this) {
+      // A keys topic deleted meanwhile may have taken the key with it: do it all next time.
+      if (keyTopicDeletions == deletionsBefore) {
+        applied.put(key, new Applied(fingerprint, clock.instant()));
+      }
+    }
   }
 
   @Override
-  public void release(Plugin plugin) throws KafkaUnavailableException {
+  public void release(Plugin plugin, boolean lastInNamespace) throws KafkaUnavailableException {
     BusTopics topics = PluginCredentials.topics(plugin);
     String principal = BusPermissions.principal(topics, plugin.getMetadata().getName());
     String user = PluginCredentials.userName(plugin);
@@ -162,6 +184,10 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
                   throw e;
                 }
               }
+              if (lastInNamespace) {
+                deleteKeysTopic(admin, plugin.getMetadata().getNamespace(), topics.keys());
+                return false;
+              }
               // Also after a restart (nothing remembered): withdraw the key if the topic is there.
               return keyTopics.contains(topics.keys())
                   || bus.await(admin.listTopics().names()).contains(topics.keys());
@@ -170,7 +196,32 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
       publishKey(topics.keys(), plugin.getMetadata().getName(), null);
     }
     applied.remove(key(plugin));
-    LOG.infof("%s: removed Kafka user %s and its ACLs", key(plugin), user);
+    LOG.infof(
+        "%s: removed Kafka user %s and its ACLs%s",
+        key(plugin), user, lastInNamespace ? ", and the keys topic " + topics.keys() : "");
+  }
+
+  /** Deletes the namespace's keys topic (gone already is fine) and forgets the namespace. */
+  private void deleteKeysTopic(Admin admin, String namespace, String topic)
+      throws ExecutionException, InterruptedException {
+    try {
+      bus.await(admin.deleteTopics(List.of(topic)).all());
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+        throw e;
+      }
+    } finally {
+      // After the deletion: an ensure that overlapped it in any way is not remembered.
+      synchronized (this) {
+        keyTopicDeletions++;
+        keyTopics.remove(topic);
+        applied.keySet().removeIf(k -> k.startsWith(namespace + "/"));
+      }
+    }
+  }
+
+  private synchronized long keyTopicDeletions() {
+    return keyTopicDeletions;
   }
 
   private void reconcileAcls(Admin admin, String principal, Set<AclBinding> desired)
@@ -191,7 +242,7 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
     }
   }
 
-  private void ensureKeysTopic(Admin admin, String topic)
+  private void ensureKeysTopic(Admin admin, String topic, long deletionsBefore)
       throws ExecutionException, InterruptedException {
     if (keyTopics.contains(topic)) {
       return;
@@ -212,7 +263,11 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
         throw e;
       }
     }
-    keyTopics.add(topic);
+    synchronized (this) {
+      if (keyTopicDeletions == deletionsBefore) {
+        keyTopics.add(topic);
+      }
+    }
   }
 
   private void publishKey(String topic, String plugin, String publicKey)

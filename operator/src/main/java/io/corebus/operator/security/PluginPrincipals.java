@@ -18,6 +18,11 @@ public interface PluginPrincipals {
   void ensure(Plugin plugin, PluginCredentials.Values credentials, List<Plugin> namespacePlugins)
       throws KafkaUnavailableException;
 
-  /** Removes the credential, every ACL of the principal and the published key. */
-  void release(Plugin plugin) throws KafkaUnavailableException;
+  /**
+   * Removes the credential, every ACL of the principal and the published key.
+   *
+   * @param lastInNamespace no other Plugin of the namespace stays: the namespace's keys topic goes
+   *     too (the next plug-in's {@link #ensure} creates it again)
+   */
+  void release(Plugin plugin, boolean lastInNamespace) throws KafkaUnavailableException;
 }

@@ -120,12 +120,17 @@ public final class PluginSecurity {
     return enabled() ? PluginCredentials.mount(pod, plugin, securityProtocol) : pod;
   }
 
-  /** Removes the broker side and the Secret. */
-  public void release(Plugin plugin, KubernetesClient client) throws KafkaUnavailableException {
+  /**
+   * Removes the broker side and the Secret.
+   *
+   * @param lastInNamespace no other Plugin of the namespace stays (the keys topic goes too)
+   */
+  public void release(Plugin plugin, boolean lastInNamespace, KubernetesClient client)
+      throws KafkaUnavailableException {
     if (!enabled()) {
       return;
     }
-    principals.release(plugin);
+    principals.release(plugin, lastInNamespace);
     client
         .secrets()
         .inNamespace(plugin.getMetadata().getNamespace())

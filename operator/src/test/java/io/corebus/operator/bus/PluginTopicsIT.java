@@ -8,6 +8,8 @@ import io.corebus.bus.protocol.ServiceRoute;
 import io.corebus.bus.protocol.VersionRoute;
 import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
+import io.corebus.crds.Rollout;
+import io.corebus.crds.RolloutStrategy;
 import io.corebus.localcluster.KafkaBroker;
 import io.corebus.localcluster.KafkaBrokerExtension;
 import io.corebus.operator.config.OperatorSettings;
@@ -351,6 +353,42 @@ class PluginTopicsIT {
     assertThat(events(client, ns, PluginEvents.TOPICS_DELETED))
         .singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains(ordersRequests).contains(slot));
+  }
+
+  @Test
+  void theNamespacesTopicsDeletedWithItsLastPluginComeBackWithAPluginCheckedJustBefore()
+      throws Exception {
+    // The operator's view may lag: a Plugin created while the last one goes is checked (its
+    // topics found in place) just before the namespace's routes, telemetry and control go.
+    KafkaPluginTopics topics =
+        new KafkaPluginTopics(bus, TopicSettings.defaults(), Clock.systemUTC());
+    Plugin last = plugin(ns, "last", 1, 1);
+    Plugin late = plugin(ns, "late", 1, 1);
+    Rollout hotSwap = new Rollout();
+    hotSwap.setStrategy(RolloutStrategy.HotSwap);
+    late.getSpec().setRollout(hotSwap);
+    assertThat(topics.ensure(last, List.of(last), Set.of()))
+        .isInstanceOfSatisfying(
+            PluginTopics.Checked.class, c -> assertThat(c.problems()).isEmpty());
+    assertThat(topics.ensure(late, List.of(late), Set.of()))
+        .isInstanceOfSatisfying(
+            PluginTopics.Checked.class, c -> assertThat(c.problems()).isEmpty());
+
+    assertThat(topics.release(last, List.of()))
+        .isInstanceOfSatisfying(
+            PluginTopics.Released.class,
+            r -> assertThat(r.deleted()).contains(names.routes(), names.control()));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !topics().contains(names.routes()) && !topics().contains(names.control()));
+
+    // Its next reconcile, well within the recheck interval, looks at Kafka again.
+    topics.ensure(late, List.of(late), Set.of());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                topics().containsAll(List.of(names.routes(), names.telemetry(), names.control())));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.corebus.operator.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.corebus.bus.protocol.BusTopics;
 import io.corebus.bus.protocol.DesiredArtifact;
 import io.corebus.bus.protocol.ServiceRoute;
 import io.corebus.bus.protocol.TelemetryReport;
@@ -31,6 +32,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,6 +63,9 @@ class HotSwapRolloutTest {
       new PluginTelemetry(Duration.ofSeconds(30), Duration.ofSeconds(10), Clock.systemUTC());
   static final List<DesiredArtifact> controlRecords = new CopyOnWriteArrayList<>();
   static final Map<String, List<ServiceRoute>> routes = new ConcurrentHashMap<>();
+
+  /** Plug-ins whose next topic check reports the namespace's control topic as created now. */
+  static final Set<String> controlTopicRecreatedFor = ConcurrentHashMap.newKeySet();
 
   @BeforeAll
   static void startOperator() {
@@ -96,8 +101,25 @@ class HotSwapRolloutTest {
           @Override
           public void withdraw(Plugin plugin, List<String> services) {}
         };
-    operator =
-        RunningOperator.start(cluster, SETTINGS, PluginTopics.NONE, routeTable, scaler, control);
+    PluginTopics topics =
+        new PluginTopics() {
+          @Override
+          public EnsureReport ensure(
+              Plugin plugin, Collection<Plugin> namespacePlugins, Set<String> podNames) {
+            if (!controlTopicRecreatedFor.remove(plugin.getMetadata().getName())) {
+              return Checked.NOTHING;
+            }
+            String control = BusTopics.forNamespace(plugin.getMetadata().getNamespace()).control();
+            return new Checked(
+                List.of(control + " (1 partitions)"), List.of(), List.of(), List.of());
+          }
+
+          @Override
+          public ReleaseReport release(Plugin plugin, Collection<Plugin> remaining) {
+            return PluginTopics.NONE.release(plugin, remaining);
+          }
+        };
+    operator = RunningOperator.start(cluster, SETTINGS, topics, routeTable, scaler, control);
   }
 
   @AfterAll
@@ -179,6 +201,7 @@ class HotSwapRolloutTest {
                   .isEqualTo(PluginStatusAggregator.COMPLETE);
             });
     assertThat(controlRecords)
+        .filteredOn(d -> d.plugin().equals("swapper"))
         .singleElement()
         .satisfies(d -> assertThat(d.version()).isEqualTo("1.0.0"));
     Pod pod = client.pods().inNamespace(NS).withName(pods.iterator().next()).get();
@@ -207,6 +230,7 @@ class HotSwapRolloutTest {
         .untilAsserted(
             () ->
                 assertThat(controlRecords)
+                    .filteredOn(d -> d.plugin().equals("swapper"))
                     .last()
                     .satisfies(
                         d -> {
@@ -276,5 +300,34 @@ class HotSwapRolloutTest {
                         PluginEvents.HOT_SWAP_FAILED,
                         PluginEvents.HOT_SWAP_FINISHED)
                     .doesNotContain(PluginEvents.ROLLOUT_STARTED));
+  }
+
+  @Test
+  void aControlTopicCreatedAgainGetsTheRecordOfAPluginThatHadPublishedOnTheOldOne() {
+    String ns = "reborn";
+    cluster.createNamespace(ns);
+    Plugin p = TestPlugins.jarPlugin(ns, "phoenix");
+    Rollout rollout = new Rollout();
+    rollout.setStrategy(RolloutStrategy.HotSwap);
+    p.getSpec().setRollout(rollout);
+    client.resource(p).create();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> controlRecords.stream().filter(d -> d.plugin().equals("phoenix")).count() == 1);
+
+    // The namespace's last Plugin took the control topic with it while phoenix was being created;
+    // phoenix's next check creates the topic again, and the record goes on the new topic.
+    controlTopicRecreatedFor.add("phoenix");
+    client.resource(TestPlugins.jarPlugin(ns, "witness")).create(); // wakes phoenix up
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(controlRecords)
+                    .filteredOn(d -> d.plugin().equals("phoenix"))
+                    .hasSize(2)
+                    .allSatisfy(d -> assertThat(d.version()).isEqualTo("1.0.0")));
+    assertThat(controlTopicRecreatedFor).isEmpty();
   }
 }

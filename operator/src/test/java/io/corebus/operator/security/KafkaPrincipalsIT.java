@@ -8,28 +8,14 @@ import io.corebus.bus.protocol.BusPermissions;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.bus.protocol.CallSignature;
 import io.corebus.crds.Plugin;
-import io.corebus.localcluster.KafkaBroker;
-import io.corebus.localcluster.KafkaBrokerExtension;
-import io.corebus.operator.bus.BusAdmin;
-import io.corebus.operator.bus.KafkaAvailability;
-import io.corebus.operator.bus.KafkaConnection;
 import io.corebus.operator.testing.TestPlugins;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -38,62 +24,12 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The operator's side of the secured bus against a SCRAM broker with the standard authorizer. */
 class KafkaPrincipalsIT {
-  @RegisterExtension
-  static final KafkaBrokerExtension kafka =
-      new KafkaBrokerExtension(new KafkaBroker.Options().secured());
-
-  static BusAdmin bus;
-  static KafkaPrincipals principals;
-  static Admin superAdmin;
-
-  @BeforeAll
-  static void start() {
-    KafkaBroker.Scram su = kafka.broker().superUser();
-    KafkaConnection connection =
-        new KafkaConnection(
-            Optional.of(kafka.bootstrapServers()),
-            "SASL_PLAINTEXT",
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            true,
-            Optional.of("SCRAM-SHA-512"),
-            Optional.empty(),
-            Optional.of(su.user()),
-            Optional.of(
-                new KafkaConnection.Secret(
-                    Optional.of(su.password()), Optional.empty(), "corebus.kafka.sasl.password")),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(8),
-            Map.of());
-    bus =
-        new BusAdmin(
-            () -> connection,
-            new KafkaAvailability(
-                new SimpleMeterRegistry(),
-                Duration.ofMillis(200),
-                Duration.ofSeconds(1),
-                Clock.systemUTC()));
-    // recheck zero: every ensure looks at the broker again
-    principals =
-        new KafkaPrincipals(bus, connection::producerProperties, Duration.ZERO, Clock.systemUTC());
-    superAdmin = Admin.create(kafka.broker().clientProperties());
-  }
-
-  @AfterAll
-  static void stop() {
-    principals.close();
-    bus.close();
-    superAdmin.close();
-  }
+  @RegisterExtension static final SecuredBus kafka = new SecuredBus();
 
   static Plugin plugin(String ns, String name, List<String> allowedCallers) {
     Plugin p = TestPlugins.jarPlugin(ns, name);
@@ -102,11 +38,7 @@ class KafkaPrincipalsIT {
   }
 
   Set<AclBinding> aclsOf(String principal) throws Exception {
-    return Set.copyOf(
-        superAdmin
-            .describeAcls(KafkaPrincipals.filter(principal))
-            .values()
-            .get(10, TimeUnit.SECONDS));
+    return kafka.aclsOf(principal);
   }
 
   @Test
@@ -119,7 +51,7 @@ class KafkaPrincipalsIT {
     List<Plugin> all = new ArrayList<>(List.of(payment, orders, intruder));
     PluginCredentials.Values creds = PluginCredentials.generate(intruder);
     for (Plugin p : all) {
-      principals.ensure(p, p == intruder ? creds : PluginCredentials.generate(p), all);
+      kafka.principals().ensure(p, p == intruder ? creds : PluginCredentials.generate(p), all);
     }
 
     String principal = "User:corebus.shop.intruder";
@@ -144,7 +76,7 @@ class KafkaPrincipalsIT {
 
     // payment now admits everybody: intruder may write its requests; then only orders again.
     payment.getSpec().getProvides().get(0).setAllowedCallers(List.of());
-    principals.ensure(intruder, creds, all);
+    kafka.principals().ensure(intruder, creds, all);
     AclBinding writePayment =
         new AclBinding(
             new ResourcePattern(
@@ -152,7 +84,7 @@ class KafkaPrincipalsIT {
             new AccessControlEntry(principal, "*", AclOperation.WRITE, AclPermissionType.ALLOW));
     await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf(principal).contains(writePayment));
     payment.getSpec().getProvides().get(0).setAllowedCallers(List.of("orders"));
-    principals.ensure(intruder, creds, all);
+    kafka.principals().ensure(intruder, creds, all);
     await().atMost(Duration.ofSeconds(10)).until(() -> !aclsOf(principal).contains(writePayment));
 
     // An ACL someone added by hand is taken away.
@@ -160,9 +92,9 @@ class KafkaPrincipalsIT {
         new AclBinding(
             new ResourcePattern(ResourceType.TOPIC, "corebus.shop.", PatternType.PREFIXED),
             new AccessControlEntry(principal, "*", AclOperation.READ, AclPermissionType.ALLOW));
-    superAdmin.createAcls(List.of(stray)).all().get(10, TimeUnit.SECONDS);
+    kafka.superAdmin().createAcls(List.of(stray)).all().get(10, TimeUnit.SECONDS);
     await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf(principal).contains(stray));
-    principals.ensure(intruder, creds, all);
+    kafka.principals().ensure(intruder, creds, all);
     await().atMost(Duration.ofSeconds(10)).until(() -> !aclsOf(principal).contains(stray));
   }
 
@@ -171,23 +103,24 @@ class KafkaPrincipalsIT {
     BusTopics lab = BusTopics.forNamespace("lab");
     Plugin svc = plugin("lab", "svc", List.of());
     PluginCredentials.Values creds = PluginCredentials.generate(svc);
-    principals.ensure(svc, creds, List.of(svc));
-    assertThat(latestKeys(lab.keys())).containsEntry("svc", creds.publicKey());
-    assertThat(CallSignature.publicKey(latestKeys(lab.keys()).get("svc"))).isNotNull();
+    kafka.principals().ensure(svc, creds, List.of(svc));
+    assertThat(kafka.latestKeys(lab.keys())).containsEntry("svc", creds.publicKey());
+    assertThat(CallSignature.publicKey(kafka.latestKeys(lab.keys()).get("svc"))).isNotNull();
 
     // A changed password (a rotated Secret) is what the broker accepts afterwards.
     PluginCredentials.Values rotated =
         new PluginCredentials.Values(
             creds.username(), "rotated-password-123", creds.signingKey(), creds.publicKey());
-    principals.ensure(svc, rotated, List.of(svc));
+    kafka.principals().ensure(svc, rotated, List.of(svc));
     try (Admin asSvc =
         Admin.create(kafka.broker().clientProperties(creds.username(), "rotated-password-123"))) {
       assertThat(asSvc.describeCluster().nodes().get(10, TimeUnit.SECONDS)).isNotEmpty();
     }
 
-    principals.release(svc);
+    // Another Plugin of the namespace stays: the key is withdrawn by a tombstone.
+    kafka.principals().release(svc, false);
     await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf("User:corebus.lab.svc").isEmpty());
-    assertThat(latestKeys(lab.keys())).doesNotContainKey("svc");
+    assertThat(kafka.latestKeys(lab.keys())).doesNotContainKey("svc");
     try (Admin gone =
         Admin.create(kafka.broker().clientProperties(creds.username(), "rotated-password-123"))) {
       assertThatThrownBy(() -> gone.describeCluster().nodes().get(10, TimeUnit.SECONDS))
@@ -195,31 +128,46 @@ class KafkaPrincipalsIT {
           .hasCauseInstanceOf(SaslAuthenticationException.class);
     }
     // Releasing again is harmless (restart safety).
-    principals.release(svc);
+    kafka.principals().release(svc, false);
   }
 
-  /** The keys topic folded: plug-in to its latest key, tombstones removing it. */
-  static Map<String, String> latestKeys(String topic) {
-    Map<String, Object> props = new HashMap<>(kafka.broker().clientProperties());
-    props.put("key.deserializer", ByteArrayDeserializer.class.getName());
-    props.put("value.deserializer", ByteArrayDeserializer.class.getName());
-    Map<String, String> keys = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
-      while (c.position(tp) < end) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-          String k = new String(r.key(), StandardCharsets.UTF_8);
-          if (r.value() == null) {
-            keys.remove(k);
-          } else {
-            keys.put(k, new String(r.value(), StandardCharsets.UTF_8));
-          }
-        }
-      }
+  @Test
+  void theKeysTopicGoesWithTheNamespacesLastPluginAndComesBackWithTheNext() throws Exception {
+    BusTopics den = BusTopics.forNamespace("den");
+    Plugin first = plugin("den", "first", List.of());
+    Plugin second = plugin("den", "second", List.of());
+    Plugin late = plugin("den", "late", List.of());
+    PluginCredentials.Values secondCreds = PluginCredentials.generate(second);
+    PluginCredentials.Values lateCreds = PluginCredentials.generate(late);
+    // As the operator runs it: a Plugin whose credentials and ACLs did not change is not looked
+    // at again for minutes.
+    try (KafkaPrincipals cached = kafka.principals(Duration.ofMinutes(5))) {
+      cached.ensure(first, PluginCredentials.generate(first), List.of(first, second));
+      cached.ensure(second, secondCreds, List.of(first, second));
+
+      // Another Plugin stays: only the key of the one that goes is withdrawn.
+      cached.release(first, false);
+      assertThat(kafka.latestKeys(den.keys()))
+          .doesNotContainKey("first")
+          .containsEntry("second", secondCreds.publicKey());
+
+      // A Plugin created while the last one goes, after the operator decided it was the last.
+      cached.ensure(late, lateCreds, List.of(late));
+      assertThat(kafka.latestKeys(den.keys())).containsKey("late");
+      cached.release(second, true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.topicExists(den.keys()));
+
+      // Its next reconcile (same credentials, checked a moment ago) brings topic and key back.
+      cached.ensure(late, lateCreds, List.of(late));
+      assertThat(kafka.topicExists(den.keys())).isTrue();
+      assertThat(kafka.latestKeys(den.keys()))
+          .containsOnlyKeys("late")
+          .containsEntry("late", lateCreds.publicKey());
+
+      cached.release(late, true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !kafka.topicExists(den.keys()));
+      // Releasing the last one again (a restarted operator) is harmless.
+      cached.release(late, true);
     }
-    return keys;
   }
 }

@@ -6,11 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.RuntimeContract;
-import io.corebus.localcluster.KafkaBroker;
-import io.corebus.localcluster.KafkaBrokerExtension;
-import io.corebus.operator.bus.BusAdmin;
-import io.corebus.operator.bus.KafkaAvailability;
-import io.corebus.operator.bus.KafkaConnection;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.config.OperatorSettings;
@@ -20,15 +15,10 @@ import io.corebus.operator.testing.TestPlugins;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.junit.jupiter.api.AfterAll;
@@ -41,92 +31,53 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * principal handling against a SCRAM broker with the standard authorizer.
  */
 class SecuredOperatorIT {
-  @RegisterExtension
-  static final KafkaBrokerExtension kafka =
-      new KafkaBrokerExtension(new KafkaBroker.Options().secured());
+  @RegisterExtension static final SecuredBus kafka = new SecuredBus();
 
   static MockCluster cluster;
   static KubernetesClient client;
   static RunningOperator operator;
-  static KafkaPrincipals principals;
-  static BusAdmin bus;
-  static Admin superAdmin;
   static final String NS = "secured";
   static final BusTopics TOPICS = BusTopics.forNamespace(NS);
 
   @BeforeAll
   static void start() {
-    KafkaBroker.Scram su = kafka.broker().superUser();
-    KafkaConnection connection =
-        new KafkaConnection(
-            Optional.of(kafka.bootstrapServers()),
-            "SASL_PLAINTEXT",
-            Optional.empty(),
-            Optional.empty(),
-            Optional.empty(),
-            true,
-            Optional.of("SCRAM-SHA-512"),
-            Optional.empty(),
-            Optional.of(su.user()),
-            Optional.of(
-                new KafkaConnection.Secret(
-                    Optional.of(su.password()), Optional.empty(), "corebus.kafka.sasl.password")),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(8),
-            Map.of());
-    bus =
-        new BusAdmin(
-            () -> connection,
-            new KafkaAvailability(
-                new SimpleMeterRegistry(),
-                Duration.ofMillis(200),
-                Duration.ofSeconds(1),
-                Clock.systemUTC()));
-    principals =
-        new KafkaPrincipals(bus, connection::producerProperties, Duration.ZERO, Clock.systemUTC());
-    superAdmin = Admin.create(kafka.broker().clientProperties());
     cluster = MockCluster.start();
     client = cluster.client();
     cluster.createNamespace(NS);
-    operator =
-        RunningOperator.start(
-            cluster,
-            OperatorSettings.of("corebus/plugin-runtime:test", kafka.bootstrapServers()),
-            PluginTopics.NONE,
-            PluginRoutes.NONE,
-            new PluginSecurity(principals, "SASL_PLAINTEXT", Optional.empty()));
+    operator = startOperator();
+  }
+
+  static RunningOperator startOperator() {
+    return RunningOperator.start(
+        cluster,
+        OperatorSettings.of("corebus/plugin-runtime:test", kafka.bootstrapServers()),
+        PluginTopics.NONE,
+        PluginRoutes.NONE,
+        kafka.security());
   }
 
   @AfterAll
   static void stop() {
     operator.close();
     cluster.close();
-    principals.close();
-    bus.close();
-    superAdmin.close();
   }
 
   static Plugin plugin(String name, List<String> allowedCallers) {
-    Plugin p = TestPlugins.jarPlugin(NS, name);
+    return plugin(NS, name, allowedCallers);
+  }
+
+  static Plugin plugin(String ns, String name, List<String> allowedCallers) {
+    Plugin p = TestPlugins.jarPlugin(ns, name);
     p.getSpec().getProvides().get(0).setAllowedCallers(allowedCallers);
     return p;
   }
 
   Set<AclBinding> aclsOf(String plugin) throws Exception {
-    return Set.copyOf(
-        superAdmin
-            .describeAcls(KafkaPrincipals.filter("User:corebus." + NS + "." + plugin))
-            .values()
-            .get(10, TimeUnit.SECONDS));
+    return kafka.aclsOf("User:corebus." + NS + "." + plugin);
   }
 
   boolean canLogIn(PluginCredentials.Values v) {
-    try (Admin a = Admin.create(kafka.broker().clientProperties(v.username(), v.password()))) {
-      a.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-      return true;
-    } catch (Exception e) {
-      return false;
-    }
+    return kafka.canLogIn(v.username(), v.password());
   }
 
   boolean writes(String plugin, String topic) throws Exception {
@@ -189,13 +140,7 @@ class SecuredOperatorIT {
     // A restarted operator keeps the credentials: the Secret is not regenerated.
     String before = secret.getData().get(RuntimeContract.KAFKA_PASSWORD_FILE);
     operator.close();
-    operator =
-        RunningOperator.start(
-            cluster,
-            OperatorSettings.of("corebus/plugin-runtime:test", kafka.bootstrapServers()),
-            PluginTopics.NONE,
-            PluginRoutes.NONE,
-            new PluginSecurity(principals, "SASL_PLAINTEXT", Optional.empty()));
+    operator = startOperator();
     client.resource(plugin("third", List.of())).create();
     await()
         .atMost(Duration.ofSeconds(60))
@@ -219,5 +164,65 @@ class SecuredOperatorIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf("orders").isEmpty());
     assertThat(canLogIn(creds)).isFalse();
     assertThat(payment.getMetadata().getName()).isEqualTo("payment");
+  }
+
+  /** The public keys on the namespace's keys topic, or null while the topic does not exist. */
+  static Map<String, String> keysOf(String ns) throws Exception {
+    String topic = BusTopics.forNamespace(ns).keys();
+    return kafka.topicExists(topic) ? kafka.latestKeys(topic) : null;
+  }
+
+  static String publicKeyOf(String ns, String plugin) {
+    Secret secret = client.secrets().inNamespace(ns).withName(plugin + "-kafka").get();
+    return secret == null
+        ? null
+        : PluginCredentials.read(secret, plugin(ns, plugin, List.of()))
+            .map(PluginCredentials.Values::publicKey)
+            .orElse(null);
+  }
+
+  @Test
+  void theKeysTopicStaysWhileAPluginOfTheNamespaceDoesAndComesBackWithTheNextOne()
+      throws Exception {
+    String ns = "keyring";
+    cluster.createNamespace(ns);
+    client.resource(plugin(ns, "alpha", List.of())).create();
+    client.resource(plugin(ns, "beta", List.of())).create();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                keysOf(ns) != null
+                    && keysOf(ns).keySet().containsAll(List.of("alpha", "beta"))
+                    && publicKeyOf(ns, "beta") != null);
+    String betaKey = publicKeyOf(ns, "beta");
+
+    // alpha goes, beta stays: the topic stays, with beta's key and without alpha's.
+    client.resources(Plugin.class).inNamespace(ns).withName("alpha").delete();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> client.resources(Plugin.class).inNamespace(ns).withName("alpha").get() == null);
+    assertThat(keysOf(ns)).isNotNull().doesNotContainKey("alpha").containsEntry("beta", betaKey);
+
+    // The namespace's last Plugin goes: so does the keys topic.
+    client.resources(Plugin.class).inNamespace(ns).withName("beta").delete();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> client.resources(Plugin.class).inNamespace(ns).withName("beta").get() == null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> keysOf(ns) == null);
+
+    // A new Plugin there: the topic is back, with its key only.
+    client.resource(plugin(ns, "gamma", List.of())).create();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> publicKeyOf(ns, "gamma") != null && keysOf(ns) != null);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(keysOf(ns))
+                    .containsOnlyKeys("gamma")
+                    .containsEntry("gamma", publicKeyOf(ns, "gamma")));
   }
 }
