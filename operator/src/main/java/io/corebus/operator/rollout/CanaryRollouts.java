@@ -198,7 +198,7 @@ public final class CanaryRollouts {
     Instant start = Instant.parse(st.getStepStartTime());
     Optional<PluginStats> stats =
         telemetry.plugin(plugin.getMetadata().getNamespace(), plugin.getMetadata().getName());
-    // By revision, not version: a new revision may run a jar that reports the same version.
+    // By revision, not version: two revisions may share a spec.version (an env change).
     Optional<Figures> stable = stats.map(s -> s.revisions().get(st.getStableRevision()));
     Optional<Figures> canary = stats.map(s -> s.revisions().get(st.getCanaryRevision()));
     boolean fresh =

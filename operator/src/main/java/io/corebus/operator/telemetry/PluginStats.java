@@ -12,8 +12,8 @@ import java.util.OptionalDouble;
  * @param plugin the Plugin's name
  * @param at when these figures were computed (the operator's clock)
  * @param total all versions together
- * @param versions figures per version (the version the plug-in's jar reports; two revisions of a
- *     Plugin may report the same one)
+ * @param versions figures per version (the Plugin's {@code spec.version} each runtime was started
+ *     or hot-swapped with; two revisions may share one, e.g. after an env change)
  * @param revisions figures per pod template revision (what a canary compares: it tells apart two
  *     revisions whatever versions they report)
  * @param instances per instance (pod name): its version and revision and when it last reported,

@@ -29,6 +29,7 @@ import io.corebus.operator.testing.MockCluster;
 import io.corebus.operator.testing.RunningOperator;
 import io.corebus.operator.testing.TestKubelet;
 import io.corebus.operator.testing.TestPlugins;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -53,9 +54,6 @@ class CanaryRolloutTest {
   static final OperatorSettings SETTINGS =
       OperatorSettings.of("corebus/plugin-runtime:test", "kafka:9092");
   static final String SERVICE = "shop.payment.Api";
-
-  /** What the plug-in's jar says its version is, whatever spec.version names. */
-  static final String JAR_VERSION = "1.0.0";
 
   private static final AtomicInteger NAMESPACES = new AtomicInteger();
 
@@ -163,8 +161,7 @@ class CanaryRolloutTest {
 
   /**
    * What the runtimes would report now: every Ready pod served 50 requests in the last second;
-   * those of {@code failingRevision} failed half of them. Every pod reports the same plug-in
-   * version, as when a spec change keeps the jar: the canary must tell revisions apart.
+   * those of {@code failingRevision} failed half of them. Each reports its pod's version.
    */
   void report(String failingRevision) {
     long now = System.currentTimeMillis();
@@ -178,7 +175,7 @@ class CanaryRolloutTest {
           new TelemetryReport(
               ns,
               "payment",
-              JAR_VERSION,
+              PodState.version(p),
               PodState.revision(p),
               p.getMetadata().getName(),
               now,
@@ -344,6 +341,41 @@ class CanaryRolloutTest {
         .untilAsserted(
             () -> assertThat(livePods()).allMatch(pod -> v1.equals(PodState.revision(pod))));
     assertThat(events(CanaryRollouts.CANARY_STARTED)).hasSize(1);
+  }
+
+  @Test
+  void aFailingChangeThatKeepsTheVersionIsToldApartByRevisionAndRolledBack() {
+    String v1 = runningVersion1();
+    // New env, same spec.version: both revisions report 1.0.0.
+    Plugin edited =
+        client
+            .resources(Plugin.class)
+            .inNamespace(ns)
+            .withName("payment")
+            .edit(
+                p -> {
+                  p.getSpec().setEnv(List.of(new EnvVar("PAYMENT_FAIL_PERCENT", "50", null)));
+                  return p;
+                });
+    String v2 = PluginRevision.of(edited.getSpec(), SETTINGS);
+    assertThat(v2).isNotEqualTo(v1);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              kubelet.markAllReady(ns);
+              report(v2);
+              CanaryStatus canary = get().getStatus().getCanary();
+              assertThat(canary).isNotNull();
+              assertThat(canary.getCanaryVersion()).isEqualTo(get().getSpec().getVersion());
+              assertThat(canary.getPhase()).isEqualTo(CanaryStatus.ROLLED_BACK);
+              assertThat(livePods()).allMatch(pod -> v1.equals(PodState.revision(pod)));
+            });
+    // Judged on the new revision's own figures, not both revisions' mixed under one version.
+    assertThat(events(CanaryRollouts.CANARY_ROLLED_BACK))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains("error rate 50.00% vs stable 0.00%"));
   }
 
   @Test

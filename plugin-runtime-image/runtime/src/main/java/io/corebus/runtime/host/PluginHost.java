@@ -229,8 +229,12 @@ public class PluginHost {
             "the plug-in reports version %s but the Plugin's spec.version is %s",
             version, expectedVersion);
       }
+      // Corebus names versions by the Plugin's spec.version (routes, status, telemetry and
+      // metrics all use it); the jar's own Plugin.version() is only compared with it above.
+      String named =
+          expectedVersion == null || expectedVersion.isBlank() ? version : expectedVersion;
       RuntimeIdentity id =
-          new RuntimeIdentity(config.namespace(), config.pluginName(), instanceName(), version);
+          new RuntimeIdentity(config.namespace(), config.pluginName(), instanceName(), named);
       return new Discovered(loader, plugin, id, sha256, jar);
     } catch (PluginLoadException | RuntimeException e) {
       closeQuietly(loader);
