@@ -10,20 +10,7 @@ import io.corebus.crds.PluginStatus;
 import io.corebus.crds.Replicas;
 import io.corebus.crds.Rollout;
 import io.corebus.crds.RolloutStrategy;
-import io.corebus.crds.RuntimeContract;
-import io.corebus.localcluster.LocalCluster;
 import io.corebus.localcluster.LocalClusterExtension;
-import io.corebus.samples.localjar.LocalJar;
-import io.corebus.samples.shop.order.api.OrderLine;
-import io.corebus.samples.shop.order.api.OrderServiceGrpc;
-import io.corebus.samples.shop.order.api.PlaceOrderRequest;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,11 +24,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -64,23 +47,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HotSwapIT {
-  static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
-  static final Path PLUGINS = ROOT.resolve("samples/shop/plugins");
-
   @RegisterExtension
   static final LocalClusterExtension cluster =
-      LocalClusterExtension.perClass(
-          new LocalCluster.Options()
-              .namespace("hotswap-e2e")
-              .repositoryRoot(ROOT)
-              .kafkaHeap("384m")
-              .operatorHeap("256m")
-              .withOperator()
-              .awaitOperator(true, Duration.ofSeconds(120)));
+      LocalClusterExtension.perClass(ShopCluster.options("hotswap-e2e"));
+
+  static final ShopCluster shop = new ShopCluster(cluster);
 
   @TempDir static Path jars;
 
-  static ManagedChannel orderChannel;
   static long hotSwapMillis;
 
   /** The jar the first swap loaded. */
@@ -90,54 +64,36 @@ class HotSwapIT {
   static final List<String> swapLines = new CopyOnWriteArrayList<>();
 
   @AfterAll
-  static void closeChannel() {
-    if (orderChannel != null) {
-      orderChannel.shutdownNow();
-    }
+  static void closeOrderChannel() {
+    shop.close();
   }
 
   @Test
   @Order(1)
   void theShopRunsWithAHotSwappablePayment() throws IOException {
-    try (Stream<Path> files = Files.list(PLUGINS)) {
-      for (Path yaml : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-        Plugin plugin =
-            LocalJar.resolve(Serialization.unmarshal(Files.readString(yaml), Plugin.class), PLUGINS)
-                .plugin();
-        if (plugin.getMetadata().getName().equals("payment")) {
-          // Two fixed replicas: the benchmark compares rollouts, not autoscaling.
-          plugin.getSpec().setReplicas(new Replicas(2, 2));
-          plugin.getSpec().setAutoscaling(null);
-          Rollout rollout = new Rollout();
-          rollout.setStrategy(RolloutStrategy.HotSwap);
-          plugin.getSpec().setRollout(rollout);
-        }
-        cluster
-            .client()
-            .resources(Plugin.class)
-            .inNamespace(cluster.namespace())
-            .resource(plugin)
-            .createOr(NonDeletingOperation::update);
-      }
-    }
-    await()
-        .atMost(Duration.ofSeconds(150))
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(
-            () ->
-                assertThat(List.of("inventory", "notification", "order", "payment"))
-                    .allSatisfy(name -> assertThat(ready(name)).as(name + " Ready").isTrue()));
+    shop.applyShop(
+        plugin -> {
+          if (plugin.getMetadata().getName().equals("payment")) {
+            // Two fixed replicas: the benchmark compares rollouts, not autoscaling.
+            plugin.getSpec().setReplicas(new Replicas(2, 2));
+            plugin.getSpec().setAutoscaling(null);
+            Rollout rollout = new Rollout();
+            rollout.setStrategy(RolloutStrategy.HotSwap);
+            plugin.getSpec().setRollout(rollout);
+          }
+        });
+    shop.awaitReady(ShopCluster.SHOP, Duration.ofSeconds(150));
   }
 
   @Test
   @Order(2)
   void aNewJarIsSwappedIntoTheRunningPodsWithNoFailedOrder() throws Exception {
-    Set<String> podsBefore = podNames("payment");
+    Set<String> podsBefore = shop.podNames("payment");
     assertThat(podsBefore).hasSize(2);
     Path jar = variant("1.1.0");
     swappedJar = jar;
 
-    try (OrderLoad load = new OrderLoad()) {
+    try (OrderLoad load = OrderLoad.start(shop::order, "swap", 1)) {
       load.awaitMore(20);
       long started = System.nanoTime();
       setPaymentJar("1.1.0", jar, null);
@@ -145,10 +101,10 @@ class HotSwapIT {
       hotSwapMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       load.awaitMore(50);
       load.stop();
-      hotSwapFailures = load.failures.size();
-      assertThat(load.failures).as("orders that failed during the hot swap").isEmpty();
+      hotSwapFailures = load.failures().size();
+      assertThat(load.failures()).as("orders that failed during the hot swap").isEmpty();
     }
-    assertThat(podNames("payment")).as("no pod recreated").isEqualTo(podsBefore);
+    assertThat(shop.podNames("payment")).as("no pod recreated").isEqualTo(podsBefore);
     for (String pod : podsBefore) {
       String log = cluster.cluster().logs(pod);
       assertThat(log).contains("hot swap of payment to");
@@ -161,17 +117,14 @@ class HotSwapIT {
   @Test
   @Order(3)
   void aJarThatFailsItsChecksumLeavesTheRunningVersionServingAndSaysSo() throws Exception {
-    Set<String> podsBefore = podNames("payment");
+    Set<String> podsBefore = shop.podNames("payment");
     Path bad = variant("1.1.1");
     // Not the running jar's checksum either: pods already on the desired SHA-256 skip the swap.
     String wrongSha = "0".repeat(64);
 
-    try (OrderLoad load = new OrderLoad()) {
+    try (OrderLoad load = OrderLoad.start(shop::order, "swap", 1)) {
       load.awaitMore(20);
-      cluster
-          .client()
-          .resources(Plugin.class)
-          .inNamespace(cluster.namespace())
+      shop.plugins()
           .withName("payment")
           .edit(
               p -> {
@@ -184,7 +137,7 @@ class HotSwapIT {
           .pollInterval(Duration.ofMillis(200))
           .untilAsserted(
               () -> {
-                PluginStatus s = payment().getStatus();
+                PluginStatus s = shop.payment().getStatus();
                 Condition degraded = s.condition(Condition.DEGRADED);
                 assertThat(degraded.getStatus()).isEqualTo(Condition.TRUE);
                 assertThat(degraded.getReason()).isEqualTo("HotSwapFailed");
@@ -194,19 +147,19 @@ class HotSwapIT {
                 assertThat(s.condition(Condition.PROGRESSING).getReason())
                     .isEqualTo("HotSwapFailed");
               });
-      Condition degraded = payment().getStatus().condition(Condition.DEGRADED);
+      Condition degraded = shop.payment().getStatus().condition(Condition.DEGRADED);
       System.out.println("[HotSwapIT] failed swap: " + degraded.getMessage());
       load.awaitMore(50);
       load.stop();
-      assertThat(load.failures).as("orders that failed while the bad jar was refused").isEmpty();
+      assertThat(load.failures()).as("orders that failed while the bad jar was refused").isEmpty();
     }
-    PluginStatus s = payment().getStatus();
+    PluginStatus s = shop.payment().getStatus();
     assertThat(s.condition(Condition.READY).getStatus()).isEqualTo(Condition.TRUE);
     assertThat(s.getVersions())
         .as("the running version keeps serving")
         .singleElement()
         .satisfies(v -> assertThat(v.getVersion()).isEqualTo("1.1.0"));
-    assertThat(podNames("payment")).as("no pod recreated").isEqualTo(podsBefore);
+    assertThat(shop.podNames("payment")).as("no pod recreated").isEqualTo(podsBefore);
 
     // Back to the running jar: the failure is moot and the condition clears, with no swap.
     setPaymentJar("1.1.0", swappedJar, null);
@@ -216,9 +169,9 @@ class HotSwapIT {
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () ->
-                assertThat(payment().getStatus().condition(Condition.DEGRADED).getStatus())
+                assertThat(shop.payment().getStatus().condition(Condition.DEGRADED).getStatus())
                     .isEqualTo(Condition.FALSE));
-    assertThat(podNames("payment")).isEqualTo(podsBefore);
+    assertThat(shop.podNames("payment")).isEqualTo(podsBefore);
   }
 
   @Test
@@ -230,8 +183,8 @@ class HotSwapIT {
     Path jar = variant("1.2.0");
 
     long rollingMillis;
-    List<String> rollingFailures;
-    try (OrderLoad load = new OrderLoad()) {
+    List<OrderLoad.Failure> rollingFailures;
+    try (OrderLoad load = OrderLoad.start(shop::order, "swap", 1)) {
       load.awaitMore(20);
       long started = System.nanoTime();
       setPaymentJar("1.2.0", jar, null);
@@ -239,7 +192,7 @@ class HotSwapIT {
       rollingMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       load.awaitMore(50);
       load.stop();
-      rollingFailures = List.copyOf(load.failures);
+      rollingFailures = load.failures();
     }
     System.out.printf(
         "%n[HotSwapBenchmark] payment, 2 replicas, orders flowing: spec change -> every Ready pod"
@@ -257,55 +210,6 @@ class HotSwapIT {
 
   // ---- helpers ----
 
-  /** Orders placed one after another from a thread, with the failures kept. */
-  static final class OrderLoad implements AutoCloseable {
-    final List<String> failures = new CopyOnWriteArrayList<>();
-    final AtomicInteger placed = new AtomicInteger();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Thread thread;
-
-    OrderLoad() {
-      thread =
-          new Thread(
-              () -> {
-                while (running.get()) {
-                  try {
-                    order()
-                        .placeOrder(
-                            PlaceOrderRequest.newBuilder()
-                                .setCustomerId("swap")
-                                .addLines(
-                                    OrderLine.newBuilder()
-                                        .setSku("pear")
-                                        .setQuantity(1)
-                                        .setUnitPriceCents(100))
-                                .build());
-                    placed.incrementAndGet();
-                  } catch (StatusRuntimeException e) {
-                    failures.add(e.getStatus().toString());
-                  }
-                }
-              },
-              "order-load");
-      thread.start();
-    }
-
-    void awaitMore(int orders) {
-      int from = placed.get();
-      await().atMost(Duration.ofSeconds(60)).until(() -> placed.get() >= from + orders);
-    }
-
-    void stop() throws InterruptedException {
-      running.set(false);
-      thread.join(15_000);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop();
-    }
-  }
-
   /** Changes payment's version and jar, or its rollout strategy. */
   static void setPaymentJar(String version, Path jar, RolloutStrategy strategy) throws IOException {
     String sha = jar == null ? null : sha256(jar);
@@ -320,12 +224,7 @@ class HotSwapIT {
           }
           return p;
         };
-    cluster
-        .client()
-        .resources(Plugin.class)
-        .inNamespace(cluster.namespace())
-        .withName("payment")
-        .edit(edit);
+    shop.plugins().withName("payment").edit(edit);
   }
 
   /** Waits until payment's status says every Ready pod serves {@code version}, rollout done. */
@@ -335,7 +234,7 @@ class HotSwapIT {
         .pollInterval(Duration.ofMillis(100))
         .untilAsserted(
             () -> {
-              Plugin p = payment();
+              Plugin p = shop.payment();
               PluginStatus s = p.getStatus();
               assertThat(s.getObservedGeneration()).isEqualTo(p.getMetadata().getGeneration());
               assertThat(s.condition(Condition.PROGRESSING).getReason()).isEqualTo("Complete");
@@ -348,7 +247,7 @@ class HotSwapIT {
 
   /** A copy of the payment jar with one more entry: another SHA-256, the same code. */
   static Path variant(String version) throws IOException {
-    Path built = ROOT.resolve("samples/shop/payment/target/payment-plugin.jar");
+    Path built = ShopCluster.ROOT.resolve("samples/shop/payment/target/payment-plugin.jar");
     Path out = jars.resolve("payment-plugin-" + version + ".jar");
     try (ZipInputStream in = new ZipInputStream(Files.newInputStream(built));
         ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
@@ -374,81 +273,5 @@ class HotSwapIT {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  static Plugin payment() {
-    return cluster
-        .client()
-        .resources(Plugin.class)
-        .inNamespace(cluster.namespace())
-        .withName("payment")
-        .get();
-  }
-
-  static Set<String> podNames(String plugin) {
-    return cluster
-        .client()
-        .pods()
-        .inNamespace(cluster.namespace())
-        .withLabel("corebus.io/plugin", plugin)
-        .list()
-        .getItems()
-        .stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .map(p -> p.getMetadata().getName())
-        .collect(Collectors.toSet());
-  }
-
-  static OrderServiceGrpc.OrderServiceBlockingStub order() {
-    if (orderChannel == null) {
-      List<String> ips = readyPodIps("order");
-      assertThat(ips).as("Ready order pods").isNotEmpty();
-      orderChannel =
-          NettyChannelBuilder.forAddress(ips.get(0), RuntimeContract.GRPC_PORT)
-              .usePlaintext()
-              .build();
-    }
-    return OrderServiceGrpc.newBlockingStub(orderChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
-  }
-
-  static boolean ready(String plugin) {
-    Plugin p =
-        cluster
-            .client()
-            .resources(Plugin.class)
-            .inNamespace(cluster.namespace())
-            .withName(plugin)
-            .get();
-    if (p == null || p.getStatus() == null) {
-      return false;
-    }
-    Condition c = p.getStatus().condition(Condition.READY);
-    return c != null && Condition.TRUE.equals(c.getStatus());
-  }
-
-  static List<String> readyPodIps(String plugin) {
-    return cluster
-        .client()
-        .pods()
-        .inNamespace(cluster.namespace())
-        .withLabel("corebus.io/plugin", plugin)
-        .list()
-        .getItems()
-        .stream()
-        .filter(HotSwapIT::podReady)
-        .map(p -> p.getStatus().getPodIP())
-        .toList();
-  }
-
-  static boolean podReady(Pod p) {
-    if (p.getStatus() == null || p.getMetadata().getDeletionTimestamp() != null) {
-      return false;
-    }
-    for (PodCondition c : p.getStatus().getConditions()) {
-      if ("Ready".equals(c.getType())) {
-        return "True".equals(c.getStatus());
-      }
-    }
-    return false;
   }
 }

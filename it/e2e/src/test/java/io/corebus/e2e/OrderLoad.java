@@ -1,9 +1,13 @@
 package io.corebus.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import io.corebus.samples.shop.order.api.OrderLine;
 import io.corebus.samples.shop.order.api.OrderServiceGrpc;
 import io.corebus.samples.shop.order.api.PlaceOrderRequest;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,21 +17,33 @@ import java.util.function.Supplier;
 
 /**
  * Steady order traffic while something happens to the cluster: a few callers that each place their
- * next order as soon as the previous one is answered (so every order is either placed or fails,
- * none is dropped by the test), counting both.
+ * next one-pear order as soon as the previous one is answered (so every order is either placed or
+ * fails, none is dropped by the test), counting the placed ones and keeping each failure with its
+ * status and the time it was sent.
  */
 final class OrderLoad implements AutoCloseable {
+  /** A failed order: when it was sent ({@link System#nanoTime()}) and the gRPC status it got. */
+  record Failure(long sentAt, Status.Code code, String description) {
+    @Override
+    public String toString() {
+      return code + ": " + description;
+    }
+  }
+
   private final Supplier<OrderServiceGrpc.OrderServiceBlockingStub> order;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicInteger placed = new AtomicInteger();
-  private final List<String> failures = new CopyOnWriteArrayList<>();
+  private final List<Failure> failures = new CopyOnWriteArrayList<>();
   private final List<Thread> callers = new ArrayList<>();
 
   private OrderLoad(Supplier<OrderServiceGrpc.OrderServiceBlockingStub> order) {
     this.order = order;
   }
 
-  /** Starts {@code callers} threads placing one-pear orders for {@code customer}. */
+  /**
+   * Starts {@code callers} threads placing one-pear orders for {@code customer}; {@code order}
+   * gives each call its stub (it is called from all the threads at once).
+   */
   static OrderLoad start(
       Supplier<OrderServiceGrpc.OrderServiceBlockingStub> order, String customer, int callers) {
     OrderLoad load = new OrderLoad(order);
@@ -47,11 +63,14 @@ final class OrderLoad implements AutoCloseable {
             .addLines(OrderLine.newBuilder().setSku("pear").setQuantity(1).setUnitPriceCents(100))
             .build();
     while (running.get()) {
+      long sent = System.nanoTime();
       try {
         order.get().placeOrder(request);
         placed.incrementAndGet();
       } catch (StatusRuntimeException e) {
-        failures.add(e.getStatus().toString());
+        failures.add(
+            new Failure(
+                sent, e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription())));
       }
     }
   }
@@ -60,13 +79,27 @@ final class OrderLoad implements AutoCloseable {
     return placed.get();
   }
 
-  List<String> failures() {
+  /** Waits until {@code total} orders have been placed since the start. */
+  void awaitPlaced(int total, Duration atMost) {
+    await().atMost(atMost).until(() -> placed.get() >= total);
+  }
+
+  /** Waits until {@code orders} more have been placed than now. */
+  void awaitMore(int orders, Duration atMost) {
+    awaitPlaced(placed.get() + orders, atMost);
+  }
+
+  /** {@link #awaitMore(int, Duration)} within a minute. */
+  void awaitMore(int orders) {
+    awaitMore(orders, Duration.ofSeconds(60));
+  }
+
+  List<Failure> failures() {
     return List.copyOf(failures);
   }
 
   /** Stops placing orders and waits for the last ones to be answered. */
-  @Override
-  public void close() throws InterruptedException {
+  void stop() throws InterruptedException {
     running.set(false);
     for (Thread t : callers) {
       t.join(15_000);
@@ -74,7 +107,16 @@ final class OrderLoad implements AutoCloseable {
   }
 
   @Override
+  public void close() throws InterruptedException {
+    stop();
+  }
+
+  @Override
   public String toString() {
-    return placed() + " placed, " + failures.size() + " failed " + failures();
+    return placed()
+        + " placed, "
+        + failures.size()
+        + " failed"
+        + (failures.isEmpty() ? "" : " (first: " + failures.get(0) + ")");
   }
 }

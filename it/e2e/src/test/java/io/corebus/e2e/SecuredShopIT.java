@@ -5,39 +5,21 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.corebus.bus.protocol.BusPermissions;
-import io.corebus.bus.protocol.BusTopics;
-import io.corebus.crds.Condition;
-import io.corebus.crds.Plugin;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.localcluster.LocalCluster;
 import io.corebus.localcluster.LocalClusterExtension;
-import io.corebus.samples.localjar.LocalJar;
-import io.corebus.samples.shop.order.api.OrderLine;
-import io.corebus.samples.shop.order.api.OrderServiceGrpc;
 import io.corebus.samples.shop.order.api.PlaceOrderReply;
-import io.corebus.samples.shop.order.api.PlaceOrderRequest;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -62,19 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecuredShopIT {
 
-  static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
-  static final Path PLUGINS = ROOT.resolve("samples/shop/plugins");
-  static final List<String> SHOP = List.of("inventory", "notification", "order", "payment");
-
-  static final LocalCluster.Options OPTIONS =
-      new LocalCluster.Options()
-          .namespace("shop-secured")
-          .securedBus()
-          .repositoryRoot(ROOT)
-          .kafkaHeap("384m")
-          .operatorHeap("256m")
-          .withOperator()
-          .awaitOperator(true, Duration.ofSeconds(120));
+  static final LocalCluster.Options OPTIONS = ShopCluster.options("shop-secured").securedBus();
 
   static {
     // Pod IPs of its own: the run's shared cluster (ShopIT's) may still be up on 127.0.1.x.
@@ -84,42 +54,26 @@ class SecuredShopIT {
   @RegisterExtension
   static final LocalClusterExtension cluster = LocalClusterExtension.perClass(OPTIONS);
 
-  static ManagedChannel orderChannel;
+  static final ShopCluster shop = new ShopCluster(cluster);
 
   @AfterAll
-  static void closeChannel() {
-    if (orderChannel != null) {
-      orderChannel.shutdownNow();
-    }
+  static void closeOrderChannel() {
+    shop.close();
   }
 
   @Test
   @Order(1)
   void theShopBecomesReadyWithEachPluginsCredentialsMounted() throws IOException {
     assertThat(cluster.cluster().kafka().isSecured()).as("the broker requires SCRAM").isTrue();
-    for (String name : SHOP) {
-      cluster
-          .client()
-          .resources(Plugin.class)
-          .inNamespace(cluster.namespace())
-          .resource(deployable(PLUGINS.resolve(name + ".yaml")))
-          .createOr(NonDeletingOperation::update);
-    }
+    shop.applyShop(plugin -> {});
+    shop.awaitReady(ShopCluster.SHOP, Duration.ofSeconds(120));
 
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(
-            () ->
-                assertThat(SHOP)
-                    .allSatisfy(name -> assertThat(ready(name)).as(name + " Ready").isTrue()));
-
-    for (String name : SHOP) {
+    for (String name : ShopCluster.SHOP) {
       Secret secret = secret(name);
       assertThat(secret).as("Secret " + name + "-kafka").isNotNull();
       assertThat(decoded(secret, RuntimeContract.KAFKA_USERNAME_FILE))
-          .isEqualTo(BusPermissions.userName(topics(), name));
-      assertThat(pods(name))
+          .isEqualTo(BusPermissions.userName(shop.topics(), name));
+      assertThat(shop.pods(name))
           .as(name + " pods")
           .isNotEmpty()
           .allSatisfy(pod -> assertMountsCredentials(pod, name + "-kafka"));
@@ -129,23 +83,13 @@ class SecuredShopIT {
   @Test
   @Order(2)
   void ordersGoThroughPaymentAndInventoryOverTheSecuredBus() throws Exception {
-    PlaceOrderReply reply =
-        order()
-            .placeOrder(
-                PlaceOrderRequest.newBuilder()
-                    .setCustomerId("alice")
-                    .addLines(
-                        OrderLine.newBuilder()
-                            .setSku("apple")
-                            .setQuantity(2)
-                            .setUnitPriceCents(150))
-                    .build());
+    PlaceOrderReply reply = shop.order().placeOrder(ShopCluster.apples("alice", 2));
     assertThat(reply.getOrderId()).isNotBlank();
     assertThat(reply.getTotalCents()).isEqualTo(300);
     assertThat(reply.getPaymentId()).as("charged by payment").isNotBlank();
 
-    try (OrderLoad load = OrderLoad.start(SecuredShopIT::order, "carol", 4)) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> load.placed() >= 50);
+    try (OrderLoad load = OrderLoad.start(shop::order, "carol", 4)) {
+      load.awaitPlaced(50, Duration.ofSeconds(30));
       load.close();
       System.out.println("orders on the secured bus: " + load);
       assertThat(load.failures()).as("orders that failed on the secured bus").isEmpty();
@@ -155,38 +99,17 @@ class SecuredShopIT {
   @Test
   @Order(3)
   void orderPlacedReachesNotification() {
-    HttpClient http = HttpClient.newHttpClient();
+    // alice's order and carol's fifty, at least
     await()
         .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () -> {
-              long sent = 0;
-              for (String ip : readyPodIps("notification")) {
-                String metrics =
-                    http.send(
-                            HttpRequest.newBuilder(
-                                    URI.create(
-                                        "http://"
-                                            + ip
-                                            + ":"
-                                            + RuntimeContract.HTTP_PORT
-                                            + RuntimeContract.METRICS_PATH))
-                                .timeout(Duration.ofSeconds(5))
-                                .build(),
-                            HttpResponse.BodyHandlers.ofString())
-                        .body();
-                sent += ShopIT.notificationsSent(metrics);
-              }
-              // alice's order and carol's fifty, at least
-              assertThat(sent).isGreaterThanOrEqualTo(51);
-            });
+        .untilAsserted(() -> assertThat(shop.notificationsSent()).isGreaterThanOrEqualTo(51));
   }
 
   @Test
   @Order(4)
   void notificationsCredentialsCannotReadPaymentsRequests() {
     TopicPartition paymentRequests =
-        new TopicPartition(topics().requests("shop.payment.PaymentService"), 0);
+        new TopicPartition(shop.topics().requests("shop.payment.PaymentService"), 0);
 
     // notification logs in (its password is right) and is refused by the authorizer
     try (KafkaConsumer<byte[], byte[]> notification = consumerAs("notification")) {
@@ -273,70 +196,12 @@ class SecuredShopIT {
   }
 
   static Secret secret(String plugin) {
-    return cluster
-        .client()
-        .secrets()
-        .inNamespace(cluster.namespace())
-        .withName(plugin + "-kafka")
-        .get();
+    return shop.client().secrets().inNamespace(shop.namespace()).withName(plugin + "-kafka").get();
   }
 
   static String decoded(Secret secret, String key) {
     assertThat(secret.getData()).as(secret.getMetadata().getName()).containsKey(key);
     return new String(
         Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
-  }
-
-  static Plugin deployable(Path yaml) throws IOException {
-    Plugin plugin = Serialization.unmarshal(Files.readString(yaml), Plugin.class);
-    return LocalJar.resolve(plugin, PLUGINS).plugin();
-  }
-
-  static BusTopics topics() {
-    return BusTopics.forNamespace(cluster.namespace());
-  }
-
-  static List<Pod> pods(String plugin) {
-    return cluster
-        .client()
-        .pods()
-        .inNamespace(cluster.namespace())
-        .withLabel("corebus.io/plugin", plugin)
-        .list()
-        .getItems();
-  }
-
-  static List<String> readyPodIps(String plugin) {
-    return pods(plugin).stream()
-        .filter(ShopIT::podReady)
-        .map(p -> p.getStatus().getPodIP())
-        .toList();
-  }
-
-  static boolean ready(String plugin) {
-    Plugin p =
-        cluster
-            .client()
-            .resources(Plugin.class)
-            .inNamespace(cluster.namespace())
-            .withName(plugin)
-            .get();
-    if (p == null || p.getStatus() == null) {
-      return false;
-    }
-    Condition c = p.getStatus().condition(Condition.READY);
-    return c != null && Condition.TRUE.equals(c.getStatus());
-  }
-
-  static OrderServiceGrpc.OrderServiceBlockingStub order() {
-    if (orderChannel == null) {
-      List<String> ips = readyPodIps("order");
-      assertThat(ips).as("Ready order pods").isNotEmpty();
-      orderChannel =
-          NettyChannelBuilder.forAddress(ips.get(0), RuntimeContract.GRPC_PORT)
-              .usePlaintext()
-              .build();
-    }
-    return OrderServiceGrpc.newBlockingStub(orderChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 }

@@ -9,22 +9,11 @@ import io.corebus.crds.Condition;
 import io.corebus.crds.Plugin;
 import io.corebus.crds.PluginStatus;
 import io.corebus.crds.Replicas;
-import io.corebus.crds.RuntimeContract;
-import io.corebus.localcluster.LocalCluster;
 import io.corebus.localcluster.LocalClusterExtension;
-import io.corebus.samples.localjar.LocalJar;
 import io.corebus.samples.shop.order.api.OrderLine;
-import io.corebus.samples.shop.order.api.OrderServiceGrpc;
 import io.corebus.samples.shop.order.api.PlaceOrderRequest;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -48,31 +37,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * back to zero when idle.
  */
 class ShopAutoscalingIT {
-  static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
-  static final Path PLUGINS = ROOT.resolve("samples/shop/plugins");
   static final String NS = "scale-e2e";
 
   // The same options as ShopIT: one local cluster per run, shared.
   @RegisterExtension
   static final LocalClusterExtension cluster =
-      LocalClusterExtension.perRun(
-          new LocalCluster.Options()
-              .namespace("shop-e2e")
-              .repositoryRoot(ROOT)
-              .kafkaHeap("384m")
-              .operatorHeap("256m")
-              .withOperator()
-              .awaitOperator(true, Duration.ofSeconds(120)));
+      LocalClusterExtension.perRun(ShopCluster.options("shop-e2e"));
+
+  static final ShopCluster shop = new ShopCluster(cluster, NS);
 
   static ScheduledExecutorService callers;
-  static ManagedChannel orderChannel;
   static final AtomicInteger placed = new AtomicInteger();
   static final AtomicInteger failed = new AtomicInteger();
   static final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
   static final long testStart = System.nanoTime();
 
   @BeforeAll
-  static void shop() throws Exception {
+  static void startTheShop() throws Exception {
     KubernetesClient client = cluster.client();
     if (client.namespaces().withName(NS).get() == null) {
       client
@@ -80,33 +61,29 @@ class ShopAutoscalingIT {
           .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
           .create();
     }
-    for (String name : List.of("inventory", "order", "payment", "notification")) {
-      Plugin plugin =
-          Serialization.unmarshal(Files.readString(PLUGINS.resolve(name + ".yaml")), Plugin.class);
-      Plugin local = LocalJar.resolve(plugin, PLUGINS).plugin();
-      local.getMetadata().setNamespace(NS);
-      local.getSpec().setRollout(null);
-      if (name.equals("payment")) {
-        autoscale(local, 1, 4, 3, 60);
-      } else if (name.equals("notification")) {
-        autoscale(local, 0, 1, 100, 20);
-      } else {
-        local.getSpec().setReplicas(new Replicas(1, 1));
-        local.getSpec().setAutoscaling(null);
-      }
-      client.resources(Plugin.class).inNamespace(NS).resource(local).create();
-    }
+    shop.apply(
+        List.of("inventory", "order", "payment", "notification"),
+        local -> {
+          local.getSpec().setRollout(null);
+          String name = local.getMetadata().getName();
+          if (name.equals("payment")) {
+            autoscale(local, 1, 4, 3, 60);
+          } else if (name.equals("notification")) {
+            autoscale(local, 0, 1, 100, 20);
+          } else {
+            local.getSpec().setReplicas(new Replicas(1, 1));
+            local.getSpec().setAutoscaling(null);
+          }
+        });
     await()
         .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofMillis(500))
         .untilAsserted(
             () ->
                 assertThat(List.of("inventory", "order", "payment"))
-                    .allSatisfy(n -> assertThat(readyPods(n)).as(n + " Ready pods").isEqualTo(1)));
-    orderChannel =
-        NettyChannelBuilder.forAddress(readyPodIps("order").get(0), RuntimeContract.GRPC_PORT)
-            .usePlaintext()
-            .build();
+                    .allSatisfy(
+                        n -> assertThat(shop.readyPods(n)).as(n + " Ready pods").isEqualTo(1)));
+    shop.order(); // the channel to order's pod, opened here rather than in a caller's thread
     callers = Executors.newScheduledThreadPool(16);
   }
 
@@ -115,9 +92,7 @@ class ShopAutoscalingIT {
     if (callers != null) {
       callers.shutdownNow();
     }
-    if (orderChannel != null) {
-      orderChannel.shutdownNow();
-    }
+    shop.close();
   }
 
   static void autoscale(Plugin p, int min, int max, int targetQps, int stabilizationSeconds) {
@@ -134,8 +109,7 @@ class ShopAutoscalingIT {
     return callers.scheduleAtFixedRate(
         () -> {
           try {
-            OrderServiceGrpc.newBlockingStub(orderChannel)
-                .withDeadlineAfter(10, TimeUnit.SECONDS)
+            shop.order()
                 .placeOrder(
                     PlaceOrderRequest.newBuilder()
                         .setCustomerId("dave")
@@ -165,7 +139,7 @@ class ShopAutoscalingIT {
         .untilAsserted(
             () -> {
               assertThat(status("notification").getDesiredReplicas()).isZero();
-              assertThat(pods("notification")).isZero();
+              assertThat(shop.pods("notification").size()).isZero();
             });
 
     long firstOrder = System.nanoTime();
@@ -179,7 +153,7 @@ class ShopAutoscalingIT {
     await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(() -> assertThat(readyPods("notification")).isEqualTo(1));
+        .untilAsserted(() -> assertThat(shop.readyPods("notification")).isEqualTo(1));
     double wakeReady = seconds(firstOrder);
     System.out.printf(
         Locale.ROOT,
@@ -215,7 +189,7 @@ class ShopAutoscalingIT {
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(() -> assertThat(readyPods("payment")).isEqualTo(4));
+        .untilAsserted(() -> assertThat(shop.readyPods("payment")).isEqualTo(4));
     double serving = seconds(step);
     mark("payment 4 pods Ready");
     System.out.printf(
@@ -268,7 +242,7 @@ class ShopAutoscalingIT {
     await()
         .during(Duration.ofSeconds(20))
         .atMost(Duration.ofSeconds(25))
-        .until(() -> pods("payment") == 4);
+        .until(() -> shop.pods("payment").size() == 4);
     await()
         .atMost(Duration.ofSeconds(120))
         .untilAsserted(() -> assertThat(status("payment").getDesiredReplicas()).isLessThan(4));
@@ -280,7 +254,7 @@ class ShopAutoscalingIT {
         .atMost(Duration.ofSeconds(150))
         .untilAsserted(
             () -> {
-              assertThat(pods("notification")).isZero();
+              assertThat(shop.pods("notification").size()).isZero();
               Condition c = status("notification").condition("Autoscaling");
               assertThat(c).isNotNull();
               assertThat(c.getReason()).isEqualTo("ScaledToZero");
@@ -304,46 +278,9 @@ class ShopAutoscalingIT {
   }
 
   static PluginStatus status(String name) {
-    Plugin p = cluster.client().resources(Plugin.class).inNamespace(NS).withName(name).get();
+    Plugin p = shop.plugin(name);
     assertThat(p).isNotNull();
     assertThat(p.getStatus()).as(name + " has a status").isNotNull();
     return p.getStatus();
-  }
-
-  static List<Pod> podList(String plugin) {
-    return cluster
-        .client()
-        .pods()
-        .inNamespace(NS)
-        .withLabel("corebus.io/plugin", plugin)
-        .list()
-        .getItems();
-  }
-
-  static long pods(String plugin) {
-    return podList(plugin).size();
-  }
-
-  static long readyPods(String plugin) {
-    return podList(plugin).stream().filter(ShopAutoscalingIT::podReady).count();
-  }
-
-  static List<String> readyPodIps(String plugin) {
-    return podList(plugin).stream()
-        .filter(ShopAutoscalingIT::podReady)
-        .map(p -> p.getStatus().getPodIP())
-        .toList();
-  }
-
-  static boolean podReady(Pod p) {
-    if (p.getStatus() == null || p.getMetadata().getDeletionTimestamp() != null) {
-      return false;
-    }
-    for (PodCondition c : p.getStatus().getConditions()) {
-      if ("Ready".equals(c.getType())) {
-        return "True".equals(c.getStatus());
-      }
-    }
-    return false;
   }
 }

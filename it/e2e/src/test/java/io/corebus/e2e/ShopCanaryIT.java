@@ -11,47 +11,19 @@ import io.corebus.crds.Plugin;
 import io.corebus.crds.Replicas;
 import io.corebus.crds.Rollout;
 import io.corebus.crds.RolloutStrategy;
-import io.corebus.crds.RuntimeContract;
-import io.corebus.localcluster.LocalCluster;
 import io.corebus.localcluster.LocalClusterExtension;
-import io.corebus.samples.localjar.LocalJar;
-import io.corebus.samples.shop.order.api.OrderLine;
-import io.corebus.samples.shop.order.api.OrderServiceGrpc;
-import io.corebus.samples.shop.order.api.PlaceOrderRequest;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
-import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -69,8 +41,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShopCanaryIT {
-  static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
-  static final Path PLUGINS = ROOT.resolve("samples/shop/plugins");
   static final String DELIBERATE = "deliberate failure";
 
   /** Calls counted at the first step's weight; the share must be within 3 points of it. */
@@ -78,68 +48,48 @@ class ShopCanaryIT {
 
   @RegisterExtension
   static final LocalClusterExtension cluster =
-      LocalClusterExtension.perClass(
-          new LocalCluster.Options()
-              .namespace("canary-e2e")
-              .repositoryRoot(ROOT)
-              .kafkaHeap("384m")
-              .operatorHeap("256m")
-              .withOperator()
-              .awaitOperator(true, Duration.ofSeconds(120)));
+      LocalClusterExtension.perClass(ShopCluster.options("canary-e2e"));
 
-  static ManagedChannel orderChannel;
+  static final ShopCluster shop = new ShopCluster(cluster);
 
   @AfterAll
-  static void closeChannel() {
-    if (orderChannel != null) {
-      orderChannel.shutdownNow();
-    }
+  static void closeOrderChannel() {
+    shop.close();
   }
 
   @Test
   @Order(1)
   void theShopRunsWithACanaryPayment() throws IOException {
-    try (Stream<Path> files = Files.list(PLUGINS)) {
-      for (Path yaml : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-        Plugin plugin =
-            LocalJar.resolve(Serialization.unmarshal(Files.readString(yaml), Plugin.class), PLUGINS)
-                .plugin();
-        if (plugin.getMetadata().getName().equals("payment")) {
-          // Two fixed replicas (a canary pod and a stable pod during the steps) and short steps;
-          // the first is long enough to count 2,000 calls at its weight.
-          plugin.getSpec().setReplicas(new Replicas(2, 2));
-          plugin.getSpec().setAutoscaling(null);
-          CanaryRollout canary = new CanaryRollout();
-          canary.setSteps(
-              List.of(new CanaryStep(10, 75), new CanaryStep(50, 15), new CanaryStep(100, 5)));
-          canary.setMaxErrorRateIncreasePercent(1);
-          canary.setMaxLatencyRatioPercent(1000);
-          Rollout rollout = new Rollout();
-          rollout.setStrategy(RolloutStrategy.Canary);
-          rollout.setCanary(canary);
-          plugin.getSpec().setRollout(rollout);
-        }
-        plugins().resource(plugin).createOr(NonDeletingOperation::update);
-      }
-    }
-    await()
-        .atMost(Duration.ofSeconds(150))
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(
-            () ->
-                assertThat(List.of("inventory", "notification", "order", "payment"))
-                    .allSatisfy(name -> assertThat(ready(name)).as(name + " Ready").isTrue()));
+    shop.applyShop(
+        plugin -> {
+          if (plugin.getMetadata().getName().equals("payment")) {
+            // Two fixed replicas (a canary pod and a stable pod during the steps) and short steps;
+            // the first is long enough to count 2,000 calls at its weight.
+            plugin.getSpec().setReplicas(new Replicas(2, 2));
+            plugin.getSpec().setAutoscaling(null);
+            CanaryRollout canary = new CanaryRollout();
+            canary.setSteps(
+                List.of(new CanaryStep(10, 75), new CanaryStep(50, 15), new CanaryStep(100, 5)));
+            canary.setMaxErrorRateIncreasePercent(1);
+            canary.setMaxLatencyRatioPercent(1000);
+            Rollout rollout = new Rollout();
+            rollout.setStrategy(RolloutStrategy.Canary);
+            rollout.setCanary(canary);
+            plugin.getSpec().setRollout(rollout);
+          }
+        });
+    shop.awaitReady(ShopCluster.SHOP, Duration.ofSeconds(150));
   }
 
   @Test
   @Order(2)
   void aGoodVersionGoesThroughTheStepsAndIsPromotedWithNoFailedOrder() throws Exception {
-    String oldRevision = plugins().withName("payment").get().getStatus().getUpdateRevision();
+    String oldRevision = shop.plugins().withName("payment").get().getStatus().getUpdateRevision();
     Set<String> seen = new LinkedHashSet<>();
     Map<String, Long> split;
-    try (TimedLoad load = new TimedLoad(4)) {
+    try (OrderLoad load = OrderLoad.start(shop::order, "canary", 4)) {
       load.awaitMore(20);
-      plugins()
+      shop.plugins()
           .withName("payment")
           .edit(
               p -> {
@@ -186,7 +136,7 @@ class ShopCanaryIT {
                 assertThat(c.getPhase())
                     .as("phase; verdict %s: %s", c.getVerdict(), c.getMessage())
                     .isEqualTo(CanaryStatus.PROMOTED);
-                Plugin p = plugins().withName("payment").get();
+                Plugin p = shop.plugins().withName("payment").get();
                 String revision = p.getStatus().getUpdateRevision();
                 assertThat(revision).isNotEqualTo(oldRevision).isEqualTo(c.getCanaryRevision());
                 // Once the old revision's pods are gone the canary hands the pods back to the
@@ -194,15 +144,7 @@ class ShopCanaryIT {
                 assertThat(p.getStatus().getVersions())
                     .singleElement()
                     .satisfies(v -> assertThat(v.getVersion()).isEqualTo("1.0.1"));
-                List<Pod> all = pods("payment");
-                assertThat(all)
-                    .as("payment pods, terminating ones included")
-                    .hasSize(2)
-                    .allSatisfy(
-                        pod ->
-                            assertThat(pod.getMetadata().getLabels())
-                                .containsEntry("corebus.io/revision", revision));
-                assertThat(readyPodIps("payment")).hasSize(2);
+                assertTwoReadyPaymentPodsOn(revision);
               });
       load.awaitMore(20);
       load.close();
@@ -211,7 +153,7 @@ class ShopCanaryIT {
           load, seen, split);
       assertThat(load.failures()).as("orders that failed during the canary").isEmpty();
     }
-    assertThat(events("CanaryPromoted"))
+    assertThat(shop.events("payment", "CanaryPromoted"))
         .as("CanaryPromoted Event")
         .isNotEmpty()
         .allSatisfy(e -> assertThat(e.getType()).isEqualTo("Normal"));
@@ -232,13 +174,14 @@ class ShopCanaryIT {
   @Test
   @Order(3)
   void aFailingVersionIsRolledBackAndNoOrderFailsAfterwards() throws Exception {
-    String stableRevision = plugins().withName("payment").get().getStatus().getUpdateRevision();
+    String stableRevision =
+        shop.plugins().withName("payment").get().getStatus().getUpdateRevision();
     Set<String> seen = new LinkedHashSet<>();
     String failingRevision;
     long rolledBackSeenAt;
-    try (TimedLoad load = new TimedLoad(4)) {
+    try (OrderLoad load = OrderLoad.start(shop::order, "canary", 4)) {
       load.awaitMore(20);
-      plugins()
+      shop.plugins()
           .withName("payment")
           .edit(
               p -> {
@@ -258,7 +201,7 @@ class ShopCanaryIT {
                     .as("phase; verdict %s: %s", c.getVerdict(), c.getMessage())
                     .isEqualTo(CanaryStatus.ROLLED_BACK);
                 assertThat(
-                        plugins()
+                        shop.plugins()
                             .withName("payment")
                             .get()
                             .getStatus()
@@ -276,26 +219,15 @@ class ShopCanaryIT {
       await()
           .atMost(Duration.ofSeconds(90))
           .pollInterval(Duration.ofMillis(200))
-          .untilAsserted(
-              () -> {
-                List<Pod> all = pods("payment");
-                assertThat(all)
-                    .as("payment pods, terminating ones included")
-                    .hasSize(2)
-                    .allSatisfy(
-                        pod ->
-                            assertThat(pod.getMetadata().getLabels())
-                                .containsEntry("corebus.io/revision", stableRevision));
-                assertThat(readyPodIps("payment")).hasSize(2);
-              });
+          .untilAsserted(() -> assertTwoReadyPaymentPodsOn(stableRevision));
       long failingPodsGone = System.nanoTime();
       load.awaitMore(200);
       load.close();
 
-      List<TimedLoad.Failure> failures = load.failures();
-      List<TimedLoad.Failure> afterRollbackSeen =
+      List<OrderLoad.Failure> failures = load.failures();
+      List<OrderLoad.Failure> afterRollbackSeen =
           failures.stream().filter(f -> f.sentAt() > rolledBackSeenAt).toList();
-      List<TimedLoad.Failure> afterPodsGone =
+      List<OrderLoad.Failure> afterPodsGone =
           failures.stream().filter(f -> f.sentAt() > failingPodsGone).toList();
       System.out.printf(
           "[ShopCanaryIT] rollback of 1.0.2 under load: %s; steps seen %s; %d failed orders sent"
@@ -314,11 +246,11 @@ class ShopCanaryIT {
           .as("orders that failed once the stable version took every call back")
           .isEmpty();
     }
-    assertThat(events("CanaryRolledBack"))
+    assertThat(shop.events("payment", "CanaryRolledBack"))
         .as("CanaryRolledBack Event")
         .isNotEmpty()
         .allSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning"));
-    Plugin p = plugins().withName("payment").get();
+    Plugin p = shop.plugins().withName("payment").get();
     assertThat(p.getSpec().getVersion()).as("the spec keeps naming 1.0.2").isEqualTo("1.0.2");
     assertThat(p.getStatus().getVersions())
         .as("only the stable version serves, with every call")
@@ -332,94 +264,21 @@ class ShopCanaryIT {
 
   // ---- helpers ----
 
-  /**
-   * Steady order traffic that keeps, for each failed order, when it was sent and its status (the
-   * shared {@link OrderLoad} keeps only the text).
-   */
-  static final class TimedLoad implements AutoCloseable {
-    record Failure(long sentAt, Status.Code code, String description) {}
-
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final AtomicInteger placed = new AtomicInteger();
-    private final List<Failure> failures = new CopyOnWriteArrayList<>();
-    private final List<Thread> callers = new ArrayList<>();
-
-    TimedLoad(int threads) {
-      PlaceOrderRequest request =
-          PlaceOrderRequest.newBuilder()
-              .setCustomerId("canary")
-              .addLines(OrderLine.newBuilder().setSku("pear").setQuantity(1).setUnitPriceCents(100))
-              .build();
-      for (int i = 0; i < threads; i++) {
-        Thread t =
-            new Thread(
-                () -> {
-                  while (running.get()) {
-                    long sent = System.nanoTime();
-                    try {
-                      order().placeOrder(request);
-                      placed.incrementAndGet();
-                    } catch (StatusRuntimeException e) {
-                      failures.add(
-                          new Failure(
-                              sent,
-                              e.getStatus().getCode(),
-                              String.valueOf(e.getStatus().getDescription())));
-                    }
-                  }
-                },
-                "canary-load-" + i);
-        t.setDaemon(true);
-        callers.add(t);
-        t.start();
-      }
-    }
-
-    void awaitMore(int orders) {
-      int from = placed.get();
-      await().atMost(Duration.ofSeconds(60)).until(() -> placed.get() >= from + orders);
-    }
-
-    List<Failure> failures() {
-      return List.copyOf(failures);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      running.set(false);
-      for (Thread t : callers) {
-        t.join(15_000);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return placed.get()
-          + " placed, "
-          + failures.size()
-          + " failed"
-          + (failures.isEmpty() ? "" : " (first: " + failures.get(0) + ")");
-    }
-  }
-
-  /** payment's Events with this reason. */
-  static List<Event> events(String reason) {
-    return cluster
-        .client()
-        .v1()
-        .events()
-        .inNamespace(cluster.namespace())
-        .list()
-        .getItems()
-        .stream()
-        .filter(e -> reason.equals(e.getReason()))
-        .filter(e -> "payment".equals(e.getInvolvedObject().getName()))
-        .toList();
+  /** payment has two pods, terminating ones included, all on {@code revision} and Ready. */
+  static void assertTwoReadyPaymentPodsOn(String revision) {
+    assertThat(shop.pods("payment"))
+        .as("payment pods, terminating ones included")
+        .hasSize(2)
+        .allSatisfy(
+            pod ->
+                assertThat(pod.getMetadata().getLabels())
+                    .containsEntry("corebus.io/revision", revision));
+    assertThat(shop.readyPodIps("payment")).hasSize(2);
   }
 
   /** payment's status.canary, recording "phase step n at w%" in {@code seen}. */
   static CanaryStatus canary(Set<String> seen) {
-    Plugin p = plugins().withName("payment").get();
+    Plugin p = shop.plugins().withName("payment").get();
     CanaryStatus c = p.getStatus() == null ? null : p.getStatus().getCanary();
     assertThat(c).as("status.canary").isNotNull();
     seen.add(c.getPhase() + " step " + c.getStep() + " at " + c.getWeight() + "%");
@@ -428,28 +287,15 @@ class ShopCanaryIT {
 
   /** Charges answered (charged or failed) so far, summed per version over payment's Ready pods. */
   static Map<String, Long> chargesByVersion() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
     Map<String, Long> out = new HashMap<>();
     Pattern charges =
         Pattern.compile(
             "(?m)^corebus_plugin_payments_total\\{[^}]*outcome=\"(charged|failed)\"[^}]*}\\s+(\\S+)");
-    for (Pod pod : pods("payment")) {
-      if (!podReady(pod)) {
+    for (Pod pod : shop.pods("payment")) {
+      if (!ShopCluster.podReady(pod)) {
         continue;
       }
-      String metrics =
-          http.send(
-                  HttpRequest.newBuilder(
-                          URI.create(
-                              "http://"
-                                  + pod.getStatus().getPodIP()
-                                  + ":"
-                                  + RuntimeContract.HTTP_PORT
-                                  + RuntimeContract.METRICS_PATH))
-                      .timeout(Duration.ofSeconds(5))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String metrics = shop.metrics(pod.getStatus().getPodIP());
       Matcher m = charges.matcher(metrics);
       long n = 0;
       while (m.find()) {
@@ -458,60 +304,5 @@ class ShopCanaryIT {
       out.merge(pod.getMetadata().getLabels().get("app.kubernetes.io/version"), n, Long::sum);
     }
     return out;
-  }
-
-  static NonNamespaceOperation<Plugin, KubernetesResourceList<Plugin>, Resource<Plugin>> plugins() {
-    return cluster.client().resources(Plugin.class).inNamespace(cluster.namespace());
-  }
-
-  static List<Pod> pods(String plugin) {
-    return cluster
-        .client()
-        .pods()
-        .inNamespace(cluster.namespace())
-        .withLabel("corebus.io/plugin", plugin)
-        .list()
-        .getItems();
-  }
-
-  /** A stub on one order pod's gRPC port; the load's threads share one channel. */
-  static synchronized OrderServiceGrpc.OrderServiceBlockingStub order() {
-    if (orderChannel == null) {
-      List<String> ips = readyPodIps("order");
-      assertThat(ips).as("Ready order pods").isNotEmpty();
-      orderChannel =
-          NettyChannelBuilder.forAddress(ips.get(0), RuntimeContract.GRPC_PORT)
-              .usePlaintext()
-              .build();
-    }
-    return OrderServiceGrpc.newBlockingStub(orderChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
-  }
-
-  static boolean ready(String plugin) {
-    Plugin p = plugins().withName(plugin).get();
-    if (p == null || p.getStatus() == null) {
-      return false;
-    }
-    Condition c = p.getStatus().condition(Condition.READY);
-    return c != null && Condition.TRUE.equals(c.getStatus());
-  }
-
-  static List<String> readyPodIps(String plugin) {
-    return pods(plugin).stream()
-        .filter(ShopCanaryIT::podReady)
-        .map(p -> p.getStatus().getPodIP())
-        .toList();
-  }
-
-  static boolean podReady(Pod p) {
-    if (p.getStatus() == null || p.getMetadata().getDeletionTimestamp() != null) {
-      return false;
-    }
-    for (PodCondition c : p.getStatus().getConditions()) {
-      if ("Ready".equals(c.getType())) {
-        return "True".equals(c.getStatus());
-      }
-    }
-    return false;
   }
 }
