@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -35,6 +38,7 @@ final class OrderLoad implements AutoCloseable {
   private final AtomicInteger placed = new AtomicInteger();
   private final List<Failure> failures = new CopyOnWriteArrayList<>();
   private final List<Thread> callers = new ArrayList<>();
+  private ScheduledExecutorService paced;
 
   private OrderLoad(Supplier<OrderServiceGrpc.OrderServiceBlockingStub> order) {
     this.order = order;
@@ -56,22 +60,64 @@ final class OrderLoad implements AutoCloseable {
     return load;
   }
 
+  /**
+   * Like {@link #start}, but each caller places at most {@code perSecond} orders a second (the next
+   * one starts at its slot, or at once when the previous answer came late): a load that stays the
+   * same on a fast and on a saturated machine.
+   */
+  static OrderLoad startPaced(
+      Supplier<OrderServiceGrpc.OrderServiceBlockingStub> order,
+      String customer,
+      int callers,
+      int perSecond) {
+    OrderLoad load = new OrderLoad(order);
+    PlaceOrderRequest request = request(customer);
+    load.paced =
+        Executors.newScheduledThreadPool(
+            callers,
+            r -> {
+              Thread t = new Thread(r, "order-load-" + customer);
+              t.setDaemon(true);
+              return t;
+            });
+    long period = TimeUnit.SECONDS.toNanos(1) / perSecond;
+    for (int i = 0; i < callers; i++) {
+      load.paced.scheduleAtFixedRate(
+          () -> {
+            if (load.running.get()) {
+              load.placeOne(request);
+            }
+          },
+          period * i / callers,
+          period,
+          TimeUnit.NANOSECONDS);
+    }
+    return load;
+  }
+
+  private static PlaceOrderRequest request(String customer) {
+    return PlaceOrderRequest.newBuilder()
+        .setCustomerId(customer)
+        .addLines(OrderLine.newBuilder().setSku("pear").setQuantity(1).setUnitPriceCents(100))
+        .build();
+  }
+
   private void run(String customer) {
-    PlaceOrderRequest request =
-        PlaceOrderRequest.newBuilder()
-            .setCustomerId(customer)
-            .addLines(OrderLine.newBuilder().setSku("pear").setQuantity(1).setUnitPriceCents(100))
-            .build();
+    PlaceOrderRequest request = request(customer);
     while (running.get()) {
-      long sent = System.nanoTime();
-      try {
-        order.get().placeOrder(request);
-        placed.incrementAndGet();
-      } catch (StatusRuntimeException e) {
-        failures.add(
-            new Failure(
-                sent, e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription())));
-      }
+      placeOne(request);
+    }
+  }
+
+  private void placeOne(PlaceOrderRequest request) {
+    long sent = System.nanoTime();
+    try {
+      order.get().placeOrder(request);
+      placed.incrementAndGet();
+    } catch (StatusRuntimeException e) {
+      failures.add(
+          new Failure(
+              sent, e.getStatus().getCode(), String.valueOf(e.getStatus().getDescription())));
     }
   }
 
@@ -103,6 +149,10 @@ final class OrderLoad implements AutoCloseable {
     running.set(false);
     for (Thread t : callers) {
       t.join(15_000);
+    }
+    if (paced != null) {
+      paced.shutdown();
+      paced.awaitTermination(15, TimeUnit.SECONDS);
     }
   }
 
