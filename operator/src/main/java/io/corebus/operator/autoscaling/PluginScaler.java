@@ -185,7 +185,11 @@ public final class PluginScaler {
     StatusFigures figures = figures(plugin, stats, lag, now);
     metrics.record(ns, name, desired, ready, lag, stats.orElse(null));
 
-    Duration recheck = autoscaled ? syncPeriod : stats.isPresent() ? statusInterval : null;
+    // Telemetry wakes no reconcile: a plug-in with pods looks again so its status figures follow,
+    // also when its first reports were not in yet (a just-Ready plug-in would otherwise wait for
+    // the next unrelated event to show any).
+    Duration recheck =
+        autoscaled ? syncPeriod : stats.isPresent() || !live.isEmpty() ? statusInterval : null;
     return new Scaling(
         desired, condition(plugin, decision.condition(), now), figures, lastScaleTime, recheck);
   }

@@ -172,6 +172,17 @@ class PluginScalerTest {
   }
 
   @Test
+  void aPlugInWithoutAutoscalingLooksAgainUntilItsFirstTelemetryReachesStatus() {
+    Plugin p = plugin(AutoscalingMode.Off, 1, 1);
+    PluginScaler.Scaling justReady = reconcile(p, 1);
+    assertThat(justReady.figures().qps()).as("no report yet").isNull();
+    assertThat(justReady.recheckAfter()).isEqualTo(Duration.ofSeconds(15));
+
+    load(1, 40, 15);
+    assertThat(reconcile(p, 1).figures().qps()).isEqualTo(40.0);
+  }
+
+  @Test
   void aPlugInAtZeroWakesUpWhenRequestsWaitOnItsTopic() {
     Plugin p = plugin(AutoscalingMode.Qps, 0, 5);
     PluginStatus stored = new PluginStatus();
