@@ -478,9 +478,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
    */
   private void forgetRoutesOfANewTable(Plugin plugin, Checked checked) {
     String ns = plugin.getMetadata().getNamespace();
-    String table = BusTopics.forNamespace(ns).routes();
-    // created() lists "<topic> (<n> partitions)".
-    if (checked.created().stream().anyMatch(t -> t.equals(table) || t.startsWith(table + " "))) {
+    if (createdNow(checked, BusTopics.forNamespace(ns).routes())) {
       routes.tableCreated(ns);
       publishedRoutes.keySet().removeIf(k -> k.startsWith(ns + "/"));
     }
@@ -492,10 +490,14 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
    */
   private void forgetControlOfANewTopic(Plugin plugin, Checked checked) {
     String ns = plugin.getMetadata().getNamespace();
-    String topic = BusTopics.forNamespace(ns).control();
-    if (checked.created().stream().anyMatch(t -> t.equals(topic) || t.startsWith(topic + " "))) {
+    if (createdNow(checked, BusTopics.forNamespace(ns).control())) {
       publishedControl.keySet().removeIf(k -> k.startsWith(ns + "/"));
     }
+  }
+
+  /** Whether this check created {@code topic}; created() lists "<topic> (<n> partitions)". */
+  private static boolean createdNow(Checked checked, String topic) {
+    return checked.created().stream().anyMatch(t -> t.equals(topic) || t.startsWith(topic + " "));
   }
 
   /** Hands changed routes to the route table; returns why that failed, or null. */
