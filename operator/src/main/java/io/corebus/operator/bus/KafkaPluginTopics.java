@@ -334,7 +334,8 @@ public final class KafkaPluginTopics implements PluginTopics {
   }
 
   /**
-   * Deletes topics; a topic already gone counts as deleted; other failures go to {@code failed}.
+   * Deletes topics and returns those deleted; a topic already gone is skipped; other failures go to
+   * {@code failed}.
    */
   private List<String> delete(Admin admin, List<String> topics, List<String> failed)
       throws ExecutionException, InterruptedException {
@@ -438,8 +439,9 @@ public final class KafkaPluginTopics implements PluginTopics {
               + settings.drainTimeout().toSeconds()
               + "s passed)";
     }
-    List<String> doomed = new ArrayList<>();
-    leftovers.all().stream().filter(existing::contains).forEach(doomed::add);
+    // Not filtered by the listing: a broker's metadata may not show a topic created a moment ago
+    // (the controller, which deletes, does), and a topic already gone is skipped by delete().
+    List<String> doomed = new ArrayList<>(leftovers.all());
     existing.stream().filter(t -> TopicPlan.isReplySlotOf(plugin, t)).sorted().forEach(doomed::add);
     List<String> failed = new ArrayList<>();
     List<String> deleted = delete(admin, doomed, failed);
