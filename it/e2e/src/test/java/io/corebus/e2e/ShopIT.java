@@ -451,11 +451,16 @@ class ShopIT {
     String replySlots = shop.topics().replyPrefix("notification");
     String orderPlaced = shop.topics().events("shop.order.OrderPlaced");
     try (Admin admin = shop.admin()) {
-      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
-          .contains(deadLetters, orderPlaced)
-          .filteredOn(t -> t.startsWith(replySlots))
-          .as("the reply slots of notification's two pods")
-          .hasSize(2);
+      // A new pod's slot, or a replaced pod's slot being deleted, may take a moment to show.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+                      .contains(deadLetters, orderPlaced)
+                      .filteredOn(t -> t.startsWith(replySlots))
+                      .as("the reply slots of notification's two pods")
+                      .hasSize(2));
 
       shop.plugins().withName("notification").delete();
 
@@ -467,13 +472,14 @@ class ShopIT {
                 assertThat(shop.plugins().withName("notification").get())
                     .as("the Plugin, once its cleanup finished")
                     .isNull();
+                // in the same wait: the broker's listing follows the deletions a moment later
+                assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+                    .as("notification's dead-letter topic and reply slots are gone")
+                    .doesNotContain(deadLetters)
+                    .noneMatch(t -> t.startsWith(replySlots))
+                    .as("the event topic stays: order still publishes to it")
+                    .contains(orderPlaced);
               });
-      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
-          .as("notification's dead-letter topic and reply slots are gone")
-          .doesNotContain(deadLetters)
-          .noneMatch(t -> t.startsWith(replySlots))
-          .as("the event topic stays: order still publishes to it")
-          .contains(orderPlaced);
     }
     // and the shop still takes orders, with nobody subscribed to OrderPlaced
     assertThat(shop.order().placeOrder(ShopCluster.apples("frank", 1)).getPaymentId()).isNotBlank();
@@ -505,13 +511,13 @@ class ShopIT {
               () -> {
                 assertThat(shop.pods("order")).isEmpty();
                 assertThat(shop.plugins().withName("order").get()).isNull();
+                assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+                    .as("order's request, event, dead-letter and reply-slot topics are gone")
+                    .doesNotContain(requests, orderPlaced, deadLetters)
+                    .noneMatch(t -> t.startsWith(replySlots))
+                    .as("payment's and inventory's stay")
+                    .containsAll(others);
               });
-      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
-          .as("order's request, event, dead-letter and reply-slot topics are gone")
-          .doesNotContain(requests, orderPlaced, deadLetters)
-          .noneMatch(t -> t.startsWith(replySlots))
-          .as("payment's and inventory's stay")
-          .containsAll(others);
     }
     assertThat(shop.ready("payment")).isTrue();
     assertThat(shop.ready("inventory")).isTrue();

@@ -132,7 +132,8 @@ class ProcessKubeletIT {
 
   @Test
   void aProgramThatIgnoresSigtermIsKilledAfterTheGracePeriod() throws Exception {
-    create(pod("stubborn", "ignore-sigterm", 3));
+    // A grace period long enough that the pod is surely still there once the SIGTERM is seen.
+    create(pod("stubborn", "ignore-sigterm", 8));
     long pid = pid(awaitReady("stubborn"));
 
     long start = System.nanoTime();
@@ -144,9 +145,9 @@ class ProcessKubeletIT {
     Pod terminating = client.pods().inNamespace(NS).withName("stubborn").get();
     assertThat(terminating).as("the pod object stays while its process shuts down").isNotNull();
     assertThat(terminating.getMetadata().getDeletionTimestamp()).isNotNull();
-    await().atMost(Duration.ofSeconds(20)).until(() -> podGone("stubborn"));
+    await().atMost(Duration.ofSeconds(25)).until(() -> podGone("stubborn"));
     assertThat(Duration.ofNanos(System.nanoTime() - start))
-        .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(8));
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));

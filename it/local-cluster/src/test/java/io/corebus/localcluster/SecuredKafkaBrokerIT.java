@@ -2,7 +2,9 @@ package io.corebus.localcluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -54,6 +56,17 @@ class SecuredKafkaBrokerIT {
           .all()
           .get(10, TimeUnit.SECONDS);
     }
+    // The broker applies the new user a moment after the controller has it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptionsInstanceOf(ExecutionException.class)
+        .until(
+            () -> {
+              try (Admin nobody =
+                  Admin.create(broker.clientProperties("nobody", "nobody-secret"))) {
+                return !nobody.describeCluster().nodes().get(10, TimeUnit.SECONDS).isEmpty();
+              }
+            });
     try (Admin nobody = Admin.create(broker.clientProperties("nobody", "nobody-secret"))) {
       assertThat(nobody.listTopics().names().get(10, TimeUnit.SECONDS))
           .doesNotContain("private-topic");

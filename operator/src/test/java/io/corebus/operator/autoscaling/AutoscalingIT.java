@@ -308,8 +308,8 @@ class AutoscalingIT {
     // The load drops: the pods stay for the stabilization window (8 s), then go.
     load.get("orders").set(50);
     await()
-        .during(Duration.ofSeconds(6))
-        .atMost(Duration.ofSeconds(8))
+        .during(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(7))
         .until(() -> pods("orders") == 4);
     await()
         .atMost(Duration.ofSeconds(30))

@@ -112,15 +112,18 @@ class KafkaPrincipalsIT {
         new PluginCredentials.Values(
             creds.username(), "rotated-password-123", creds.signingKey(), creds.publicKey());
     kafka.principals().ensure(svc, rotated, List.of(svc));
-    try (Admin asSvc =
-        Admin.create(kafka.broker().clientProperties(creds.username(), "rotated-password-123"))) {
-      assertThat(asSvc.describeCluster().nodes().get(10, TimeUnit.SECONDS)).isNotEmpty();
-    }
+    // The broker applies a credential a moment after the controller has it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> kafka.canLogIn(creds.username(), "rotated-password-123"));
 
     // Another Plugin of the namespace stays: the key is withdrawn by a tombstone.
     kafka.principals().release(svc, false);
     await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf("User:corebus.lab.svc").isEmpty());
     assertThat(kafka.latestKeys(lab.keys())).doesNotContainKey("svc");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !kafka.canLogIn(creds.username(), "rotated-password-123"));
     try (Admin gone =
         Admin.create(kafka.broker().clientProperties(creds.username(), "rotated-password-123"))) {
       assertThatThrownBy(() -> gone.describeCluster().nodes().get(10, TimeUnit.SECONDS))
