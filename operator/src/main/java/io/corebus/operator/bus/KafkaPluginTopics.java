@@ -56,6 +56,9 @@ public final class KafkaPluginTopics implements PluginTopics {
   /** While a deleted plug-in's request topics drain, look at least this often. */
   static final Duration DRAIN_RECHECK = Duration.ofSeconds(5);
 
+  /** How long a broker's metadata may trail the controller after topics are deleted (generous). */
+  static final Duration METADATA_SETTLE = Duration.ofSeconds(30);
+
   private record Verified(
       TopicLayout layout, List<DesiredTopic> desired, Set<String> podNames, Instant at) {}
 
@@ -66,6 +69,7 @@ public final class KafkaPluginTopics implements PluginTopics {
   private final Clock clock;
   private final Map<String, Verified> verified = new ConcurrentHashMap<>();
   private final Map<String, Instant> drainingSince = new ConcurrentHashMap<>();
+  private final Map<String, Instant> namespaceReleasedAt = new ConcurrentHashMap<>();
   private volatile ClusterSize clusterSize;
 
   /**
@@ -167,6 +171,9 @@ public final class KafkaPluginTopics implements PluginTopics {
       problems.addAll(conflicts(want, have, configs.get(want.name()), layout));
     }
 
+    // Another writer got there first, or the broker's metadata did not show it yet: either way what
+    // was checked is not what is there, so the check is not trusted for the recheck interval.
+    boolean raced = false;
     List<String> created = new ArrayList<>();
     if (!toCreate.isEmpty()) {
       Map<String, KafkaFuture<Void>> results =
@@ -186,7 +193,8 @@ public final class KafkaPluginTopics implements PluginTopics {
         } catch (ExecutionException e) {
           Throwable cause = e.getCause();
           if (cause instanceof TopicExistsException) {
-            continue; // created meanwhile by another reconcile; checked next time
+            raced = true; // created meanwhile, or not yet in the broker's metadata
+            continue;
           }
           if (BusAdmin.isUnavailability(cause)) {
             throw e;
@@ -211,7 +219,8 @@ public final class KafkaPluginTopics implements PluginTopics {
         } catch (ExecutionException e) {
           Throwable cause = e.getCause();
           if (cause instanceof InvalidPartitionsException) {
-            continue; // raised meanwhile by another reconcile
+            raced = true; // raised meanwhile by another reconcile
+            continue;
           }
           if (BusAdmin.isUnavailability(cause)) {
             throw e;
@@ -232,7 +241,10 @@ public final class KafkaPluginTopics implements PluginTopics {
     List<String> deletedSlots = deleteVanishedReplySlots(admin, plugin, podNames);
 
     synchronized (this) {
-      if (problems.isEmpty() && namespaceReleases == releasesBefore) {
+      if (problems.isEmpty()
+          && !raced
+          && namespaceReleases == releasesBefore
+          && !settlingAfterRelease(plugin.getMetadata().getNamespace())) {
         verified.put(
             key(plugin), new Verified(layout, desired, Set.copyOf(podNames), clock.instant()));
       } else {
@@ -391,7 +403,24 @@ public final class KafkaPluginTopics implements PluginTopics {
   /** The namespace's shared topics may be gone: check every Plugin there again. */
   private synchronized void forgetNamespace(String namespace) {
     namespaceReleases++;
+    namespaceReleasedAt.put(namespace, clock.instant());
     verified.keySet().removeIf(k -> k.startsWith(namespace + "/"));
+  }
+
+  /**
+   * Whether the namespace's shared topics were deleted so recently that a broker's metadata may
+   * still list them: a check that finds them then is not trusted for the recheck interval.
+   */
+  private boolean settlingAfterRelease(String namespace) {
+    Instant at = namespaceReleasedAt.get(namespace);
+    if (at == null) {
+      return false;
+    }
+    if (clock.instant().isBefore(at.plus(METADATA_SETTLE))) {
+      return true;
+    }
+    namespaceReleasedAt.remove(namespace, at);
+    return false;
   }
 
   private synchronized long namespaceReleases() {
