@@ -21,6 +21,9 @@ import java.util.TreeMap;
  * running pods through the mounted ConfigMap, so a config change must not restart anything. So are
  * replicas, autoscaling and rollout, which change how many pods run, not what they run.
  *
+ * <p>The bus security the pods are built with is in it too: turning security on or off, or a new
+ * CA, rolls the pods, whose credentials mount and Kafka settings come from it.
+ *
  * <p>A HotSwap Plugin ({@link #hotSwaps}) leaves out spec.version and spec.artifact too: its
  * running pods load a new jar in place when the operator asks them on the control topic, so a
  * version change must not roll them. Everything else still does, and switching the strategy to or
@@ -42,7 +45,16 @@ public final class PluginRevision {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
+  /** The revision on a bus that is not secured. */
   public static String of(PluginSpec spec, OperatorSettings settings) {
+    return of(spec, settings, null);
+  }
+
+  /**
+   * @param busSecurity how the pods reach a secured bus ({@code PluginSecurity.revisionInput()}),
+   *     or null when it is not secured (the hash is then what it was before security existed)
+   */
+  public static String of(PluginSpec spec, OperatorSettings settings, String busSecurity) {
     ObjectNode in = MAPPER.createObjectNode();
     in.put("templateGeneration", TEMPLATE_GENERATION);
     if (hotSwaps(spec)) {
@@ -64,6 +76,7 @@ public final class PluginRevision {
     }
     in.put("kafkaBootstrap", settings.kafkaBootstrap().orElse(""));
     in.put("terminationGracePeriodSeconds", settings.terminationGracePeriodSeconds());
+    in.put("busSecurity", busSecurity); // null is left out by canonical()
     return hash(canonical(in).toString());
   }
 

@@ -275,7 +275,7 @@ public class PluginReconciler implements Reconciler<Plugin>, Cleaner<Plugin> {
         peers(context).list(plugin.getMetadata().getNamespace()).toList();
     Validation validation = PluginValidator.validate(plugin, namespacePlugins, settings);
     ReplicaCount count = ReplicaCount.of(spec);
-    String revision = PluginRevision.of(spec, settings);
+    String revision = PluginRevision.of(spec, settings, security.revisionInput());
     List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
     List<Pod> pods = expectations.view(key, cached);
 

@@ -342,7 +342,8 @@ public final class KafkaPrincipals implements PluginPrincipals, AutoCloseable {
     return plugin.getMetadata().getNamespace() + "/" + plugin.getMetadata().getName();
   }
 
-  private static String sha256(String s) {
+  /** Hex SHA-256 of the text's UTF-8 bytes. */
+  static String sha256(String s) {
     try {
       return HexFormat.of()
           .formatHex(

@@ -1,12 +1,15 @@
 package io.corebus.operator.security;
 
 import io.corebus.crds.Plugin;
+import io.corebus.crds.RuntimeContract;
 import io.corebus.operator.bus.KafkaUnavailableException;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -104,15 +107,25 @@ public final class PluginSecurity {
   }
 
   private static Optional<String> caOf(Secret secret) {
-    if (secret.getData() == null
-        || !secret.getData().containsKey(io.corebus.crds.RuntimeContract.KAFKA_CA_FILE)) {
+    if (secret.getData() == null || !secret.getData().containsKey(RuntimeContract.KAFKA_CA_FILE)) {
       return Optional.empty();
     }
     return Optional.of(
         new String(
-            java.util.Base64.getDecoder()
-                .decode(secret.getData().get(io.corebus.crds.RuntimeContract.KAFKA_CA_FILE)),
-            java.nio.charset.StandardCharsets.UTF_8));
+            Base64.getDecoder().decode(secret.getData().get(RuntimeContract.KAFKA_CA_FILE)),
+            StandardCharsets.UTF_8));
+  }
+
+  /**
+   * What of the bus security goes into a pod (its protocol, the CA it trusts), as an input of the
+   * pods' revision; null when the bus is not secured. Runtimes read both only at start.
+   */
+  public String revisionInput() {
+    if (!enabled()) {
+      return null;
+    }
+    return securityProtocol
+        + caPem.map(pem -> " ca sha256:" + KafkaPrincipals.sha256(pem)).orElse("");
   }
 
   /** The pod with the credentials mounted (unchanged when the bus is not secured). */

@@ -122,6 +122,16 @@ class PluginRevisionTest {
   }
 
   @Test
+  void theBusSecurityChangesItAndAnUnsecuredBusKeepsTheRevisionItHadBeforeSecurityExisted() {
+    Plugin p = TestPlugins.jarPlugin("ns", "payment");
+    assertThat(PluginRevision.of(p.getSpec(), SETTINGS, null)).isEqualTo(BASE);
+    String plain = PluginRevision.of(p.getSpec(), SETTINGS, "SASL_PLAINTEXT");
+    String tls = PluginRevision.of(p.getSpec(), SETTINGS, "SASL_SSL ca sha256:aa");
+    String otherCa = PluginRevision.of(p.getSpec(), SETTINGS, "SASL_SSL ca sha256:bb");
+    assertThat(List.of(BASE, plain, tls, otherCa)).doesNotHaveDuplicates();
+  }
+
+  @Test
   void imageArtifactsIgnoreTheStockRuntimeImage() {
     Plugin p = TestPlugins.jarPlugin("ns", "payment");
     p.getSpec().setArtifact(Artifact.ofImage("registry/payment:1"));

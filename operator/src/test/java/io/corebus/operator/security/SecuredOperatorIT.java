@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.crds.Plugin;
+import io.corebus.crds.PluginSpec;
 import io.corebus.crds.RuntimeContract;
 import io.corebus.operator.bus.PluginRoutes;
 import io.corebus.operator.bus.PluginTopics;
 import io.corebus.operator.config.OperatorSettings;
+import io.corebus.operator.model.PluginNames;
+import io.corebus.operator.model.PluginRevision;
 import io.corebus.operator.testing.MockCluster;
 import io.corebus.operator.testing.RunningOperator;
 import io.corebus.operator.testing.TestPlugins;
@@ -47,13 +50,13 @@ class SecuredOperatorIT {
     operator = startOperator();
   }
 
+  static OperatorSettings operatorSettings() {
+    return OperatorSettings.of("corebus/plugin-runtime:test", kafka.bootstrapServers());
+  }
+
   static RunningOperator startOperator() {
     return RunningOperator.start(
-        cluster,
-        OperatorSettings.of("corebus/plugin-runtime:test", kafka.bootstrapServers()),
-        PluginTopics.NONE,
-        PluginRoutes.NONE,
-        kafka.security());
+        cluster, operatorSettings(), PluginTopics.NONE, PluginRoutes.NONE, kafka.security());
   }
 
   @AfterAll
@@ -124,6 +127,12 @@ class SecuredOperatorIT {
     assertThat(pod.getSpec().getVolumes())
         .anyMatch(
             v -> v.getSecret() != null && "orders-kafka".equals(v.getSecret().getSecretName()));
+    // The bus security is part of the revision: turning it on or off rolls the pods.
+    OperatorSettings settings = operatorSettings();
+    PluginSpec spec = plugin("orders", List.of()).getSpec();
+    assertThat(pod.getMetadata().getLabels().get(PluginNames.LABEL_REVISION))
+        .isEqualTo(PluginRevision.of(spec, settings, kafka.security().revisionInput()))
+        .isNotEqualTo(PluginRevision.of(spec, settings));
     assertThat(pod.getSpec().getContainers().get(0).getEnv())
         .anySatisfy(
             e -> {
@@ -162,7 +171,8 @@ class SecuredOperatorIT {
         .atMost(Duration.ofSeconds(60))
         .until(() -> client.secrets().inNamespace(NS).withName("orders-kafka").get() == null);
     await().atMost(Duration.ofSeconds(10)).until(() -> aclsOf("orders").isEmpty());
-    assertThat(canLogIn(creds)).isFalse();
+    // The user goes in a record after the ACLs: wait for the broker to apply it too.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !canLogIn(creds));
     assertThat(payment.getMetadata().getName()).isEqualTo("payment");
   }
 
