@@ -129,6 +129,18 @@ public interface RuntimeConfig {
   int downloadAttempts();
 
   /**
+   * After a hot swap failed because its jar could not be downloaded (all attempts: server
+   * unreachable, HTTP 5xx/429), the delay before it is tried again; doubled at every further
+   * failure up to {@link #swapRetryMax()}.
+   */
+  @WithDefault("5s")
+  Duration swapRetryBase();
+
+  /** The longest delay between two tries of a hot swap whose jar could not be downloaded. */
+  @WithDefault("5m")
+  Duration swapRetryMax();
+
+  /**
    * Where the reason of a failed start is written, for Kubernetes to show in the pod's status
    * (terminationMessagePath).
    */

@@ -53,6 +53,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -64,6 +66,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +95,9 @@ import org.jboss.logging.Logger;
  * and closes its class loader. The consumers, reply slot and route table stay as they are, so
  * callers see no change. A swap that fails (download, checksum, start, a different set of services
  * or subscriptions) leaves the old version serving and is reported in telemetry ({@code
- * swapError}).
+ * swapError}). A swap whose jar could not be downloaded (server unreachable, HTTP 5xx/429) is tried
+ * again with a growing delay ({@link SwapBackoff}) for as long as it is the latest command; the
+ * other failures wait for another command.
  */
 @ApplicationScoped
 public class PluginHost {
@@ -133,6 +138,16 @@ public class PluginHost {
   private final AtomicReference<DesiredArtifact> pendingSwap = new AtomicReference<>();
   private final ExecutorService swapper =
       Executors.newSingleThreadExecutor(threads("corebus-hot-swap", null));
+  // The latest artifact the control topic asked for: a scheduled retry runs only while it still is.
+  private final AtomicReference<DesiredArtifact> latestDesired = new AtomicReference<>();
+  private final ScheduledExecutorService swapRetryTimer =
+      Executors.newSingleThreadScheduledExecutor(threads("corebus-swap-retry", null));
+  private final SwapBackoff swapBackoff;
+  // A swap that failed on a transient download failure: its artifact, how many times it failed in
+  // a row, and its scheduled retry. On the swap thread only.
+  private DesiredArtifact retrying;
+  private int failedAttempts;
+  private ScheduledFuture<?> scheduledRetry;
   private Admin admin;
   private Producer<byte[], byte[]> producer;
   private ReplySlot replySlot;
@@ -153,6 +168,7 @@ public class PluginHost {
   public PluginHost(RuntimeConfig config, MeterRegistry meters) {
     this.config = config;
     this.meters = meters;
+    this.swapBackoff = new SwapBackoff(config.swapRetryBase(), config.swapRetryMax());
   }
 
   void onStart(@Observes StartupEvent event) {
@@ -548,6 +564,7 @@ public class PluginHost {
 
   /** Runs (on the swap thread) the latest desired artifact; earlier ones not begun are skipped. */
   void requestSwap(DesiredArtifact desired) {
+    latestDesired.set(desired);
     pendingSwap.set(desired);
     try {
       swapper.execute(this::swapToPending);
@@ -558,8 +575,31 @@ public class PluginHost {
 
   private void swapToPending() {
     DesiredArtifact desired = pendingSwap.getAndSet(null);
-    if (desired == null || phase != Phase.RUNNING) {
+    if (desired == null) {
       return;
+    }
+    swapTo(desired);
+  }
+
+  /** Tries a swap again after a download failure (on the swap thread), unless it was superseded. */
+  private void retrySwap(DesiredArtifact desired) {
+    if (!desired.sameArtifact(latestDesired.get())) {
+      // the newer command has its own swap queued (or done); it cancelled this retry
+      LOG.debugf("retry of the swap to %s dropped: a newer command came", desired.version());
+      return;
+    }
+    LOG.infof(
+        "retrying the hot swap of %s to %s (attempt %d)",
+        identity.plugin(), desired.version(), failedAttempts + 1);
+    swapTo(desired);
+  }
+
+  private void swapTo(DesiredArtifact desired) {
+    if (phase != Phase.RUNNING) {
+      return;
+    }
+    if (!desired.sameArtifact(retrying)) {
+      cancelRetry(); // another command: the old retry is moot, and attempts count from 1
     }
     LoadedPlugin old = current;
     if (desired.sha256().equals(old.sha256)) {
@@ -592,7 +632,7 @@ public class PluginHost {
           e instanceof PluginLoadException p ? p.reason() : RuntimeContract.FAILURE_START_FAILED;
       String message =
           e instanceof PluginLoadException ? e.getMessage() : "the plug-in did not start: " + e;
-      swapError =
+      String error =
           reason
               + ": "
               + message
@@ -601,12 +641,26 @@ public class PluginHost {
               + "; wanted "
               + desired.version()
               + ")";
-      LOG.errorf(
-          e,
-          "hot swap of %s failed, %s keeps serving: %s",
-          identity.plugin(),
-          old.identity.version(),
-          swapError);
+      boolean retried = e instanceof PluginLoadException p && p.transientFailure();
+      if (retried) {
+        error += scheduleRetry(desired);
+      } else {
+        cancelRetry(); // the same jar would fail again: it takes another command
+      }
+      swapError = error;
+      if (retried) {
+        // one line per try: the message has the cause, and a stack per retry would flood the log
+        LOG.warnf(
+            "hot swap of %s failed, %s keeps serving: %s",
+            identity.plugin(), old.identity.version(), swapError);
+      } else {
+        LOG.errorf(
+            e,
+            "hot swap of %s failed, %s keeps serving: %s",
+            identity.plugin(),
+            old.identity.version(),
+            swapError);
+      }
       if (started2 != null) {
         stopVersion(started2);
       }
@@ -623,6 +677,7 @@ public class PluginHost {
     current = fresh; // new requests and events go to the new version from here on
     identity = fresh.identity;
     swapError = null;
+    cancelRetry();
     old.retire();
     long switched = System.nanoTime();
     try {
@@ -643,6 +698,46 @@ public class PluginHost {
         fresh.identity.version(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
         TimeUnit.NANOSECONDS.toMillis(switched - started));
+  }
+
+  /**
+   * Schedules the next try of a swap whose download failed; returns what to add to its swapError.
+   * The timer only queues the retry on the swap thread, behind any newer command.
+   */
+  private String scheduleRetry(DesiredArtifact desired) {
+    if (scheduledRetry != null) {
+      scheduledRetry.cancel(false); // this try came from a repeated command, not from the timer
+    }
+    retrying = desired;
+    failedAttempts++;
+    int next = failedAttempts + 1;
+    Duration delay = swapBackoff.delayBefore(next);
+    try {
+      scheduledRetry =
+          swapRetryTimer.schedule(
+              () -> {
+                try {
+                  swapper.execute(() -> retrySwap(desired));
+                } catch (RejectedExecutionException e) {
+                  // shutting down
+                }
+              },
+              delay.toMillis(),
+              TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      return ""; // shutting down
+    }
+    Instant at = Instant.now().plus(delay).truncatedTo(ChronoUnit.SECONDS);
+    return "; retrying in " + SwapBackoff.format(delay) + " at " + at + " (attempt " + next + ")";
+  }
+
+  private void cancelRetry() {
+    if (scheduledRetry != null) {
+      scheduledRetry.cancel(false);
+    }
+    scheduledRetry = null;
+    retrying = null;
+    failedAttempts = 0;
   }
 
   /**
@@ -802,6 +897,7 @@ public class PluginHost {
     }
     long started = System.nanoTime();
     closeQuietly(control);
+    swapRetryTimer.shutdownNow();
     swapper.shutdownNow();
     try {
       // a swap in progress sees STOPPING and gives up, or finishes its drain

@@ -18,7 +18,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Downloads a plug-in jar (http, https or file URL) and verifies its SHA-256 before anything else
- * reads it. A jar whose digest differs is deleted and refused.
+ * reads it. A jar whose digest differs is deleted and refused. A download that failed on an
+ * unreachable server or HTTP 5xx/429 after all attempts is a {@linkplain
+ * PluginLoadException#transientFailure() transient} failure; HTTP 4xx, a missing file and a wrong
+ * digest are not.
  */
 public final class JarFetcher {
   private static final Logger LOG = Logger.getLogger(JarFetcher.class);
@@ -71,10 +74,13 @@ public final class JarFetcher {
       Files.createDirectories(dir);
       actual = scheme.equals("file") ? copy(uri, target) : download(uri, target);
     } catch (IOException e) {
+      // A server that was unreachable or answered 5xx/429 may serve the jar later; a local file
+      // that is not there needs another URL. (HTTP 4xx is thrown by download() as not transient.)
       throw new PluginLoadException(
           RuntimeContract.FAILURE_DOWNLOAD_FAILED,
           "cannot fetch the plug-in jar from " + url + ": " + e.getMessage(),
-          e);
+          e,
+          !(e instanceof NoSuchFileException));
     }
     if (!actual.equals(expectedSha256)) {
       try {

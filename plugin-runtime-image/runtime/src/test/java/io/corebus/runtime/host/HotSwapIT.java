@@ -7,6 +7,7 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.StringValue;
+import com.sun.net.httpserver.HttpServer;
 import io.corebus.bus.protocol.BusTopics;
 import io.corebus.bus.protocol.ControlCodec;
 import io.corebus.bus.protocol.DesiredArtifact;
@@ -21,6 +22,8 @@ import io.corebus.testplugin.EchoPlugin;
 import io.corebus.testplugin.EchoService;
 import io.grpc.Status;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  * moves the running plug-in from 1.0.0 to 2.0.0 without a restart and without a failed call; a call
  * that 1.0.0 completed is, retried with its idempotency key, answered with 1.0.0's reply instead of
  * running again on 2.0.0; then a jar with the wrong SHA-256 and a jar whose start() throws are
- * refused, 2.0.0 keeps serving, and the runtime's telemetry says why.
+ * refused, 2.0.0 keeps serving, and the runtime's telemetry says why. A swap whose jar server
+ * answers 503 is retried by the runtime until the jar comes, while a wrong checksum or a 404 waits
+ * for another command.
  */
 class HotSwapIT {
   @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
@@ -81,7 +86,7 @@ class HotSwapIT {
     Path config = Files.createDirectories(tmp.resolve("config"));
     Files.writeString(config.resolve("lifecycle-file"), lifecycle.toString());
 
-    try (RuntimeProcess runtime = RuntimeProcess.start("hotswap-echo-0", env(config));
+    try (RuntimeProcess runtime = RuntimeProcess.start("hotswap-echo-0", env(config, NAMESPACE));
         BusCaller caller = new BusCaller(kafka.bootstrapServers(), topics, "hotswap-caller-0");
         KafkaProducer<byte[], byte[]> control =
             new KafkaProducer<>(KafkaSettings.producer(kafka.bootstrapServers(), "it-op", 0));
@@ -162,6 +167,174 @@ class HotSwapIT {
           .filteredOn(l -> l.startsWith("started") || l.equals("stopped"))
           .extracting(l -> l.split(" ")[0] + (l.startsWith("started") ? " " + l.split(" ")[1] : ""))
           .containsExactly("started 1.0.0", "started 2.0.0", "stopped");
+    }
+  }
+
+  @Test
+  void aSwapWhoseJarServerIsUnavailableIsRetriedUntilTheJarComesButABadJarIsNot() throws Exception {
+    String namespace = "hotswap-retry";
+    BusTopics topics = BusTopics.forNamespace(namespace);
+    String requestTopic = topics.requests(EchoService.SERVICE);
+    kafka.broker().createTopic(requestTopic, 1);
+    kafka.broker().createTopic(topics.telemetry(), 1);
+    kafka.broker().createTopic(topics.control(), 1, Map.of("cleanup.policy", "compact"));
+    try (RoutePublisher routes =
+        new RoutePublisher(kafka.bootstrapServers(), topics, kafka.broker()::createTopic)) {
+      routes.publish(RoutePublisher.busRoute(EchoService.SERVICE, "echo", requestTopic));
+    }
+    Path v2 = variant("echo-2.0.0.jar", "2.0.0", false);
+    Path v3 = variant("echo-3.0.0.jar", "3.0.0", false);
+    Path config = Files.createDirectories(tmp.resolve("config"));
+    Map<String, String> env = env(config, namespace);
+    env.put("COREBUS_DOWNLOAD_ATTEMPTS", "1"); // no in-process retries: each GET is a swap attempt
+    env.put("COREBUS_SWAP_RETRY_BASE", "200ms");
+    env.put("COREBUS_SWAP_RETRY_MAX", "1s");
+
+    try (JarServer jars = new JarServer(Map.of("/echo-2.0.0.jar", v2, "/echo-3.0.0.jar", v3));
+        RuntimeProcess runtime = RuntimeProcess.start("hotswap-retry-echo-0", env);
+        BusCaller caller = new BusCaller(kafka.bootstrapServers(), topics, "hotswap-retry-0");
+        KafkaProducer<byte[], byte[]> control =
+            new KafkaProducer<>(KafkaSettings.producer(kafka.bootstrapServers(), "it-op-r", 0));
+        Telemetry telemetry = new Telemetry(topics.telemetry())) {
+      await("readiness")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(250))
+          .failFast("the runtime exited:\n" + runtime.output(), () -> !runtime.process.isAlive())
+          .until(() -> runtime.readiness() == 200);
+      assertThat(caller.say("version")).isEqualTo("1.0.0");
+      DesiredArtifact wantV2 =
+          new DesiredArtifact("echo", "2.0.0", jars.url("/echo-2.0.0.jar"), Sha256.of(v2), 2);
+
+      // The jar server answers 503: the swap fails, 1.0.0 keeps serving, and the runtime tries
+      // again by itself with growing delays, saying so in its swapError.
+      publish(control, topics, wantV2);
+      // 200ms, 400ms, 800ms, then the cap: attempt 5 and later come 1s apart
+      TelemetryReport retrying =
+          telemetry.first(
+              r -> r.swapError() != null && r.swapError().contains("retrying in 1s at "),
+              "reports retries at the capped delay");
+      assertThat(retrying.version()).isEqualTo("1.0.0");
+      assertThat(retrying.swapError())
+          .startsWith("DownloadFailed:")
+          .contains("HTTP 503")
+          .contains("still running 1.0.0; wanted 2.0.0")
+          .containsPattern("; retrying in 1s at \\S+ \\(attempt \\d+\\)$");
+      assertThat(jars.requests("/echo-2.0.0.jar")).isGreaterThanOrEqualTo(4);
+      assertThat(runtime.output())
+          .contains("retrying in 200ms at ")
+          .contains("retrying in 400ms at ")
+          .contains("retrying in 800ms at ")
+          .contains("(attempt 5)");
+      assertThat(caller.say("version")).isEqualTo("1.0.0");
+
+      // A return to the running jar cancels the retries.
+      publish(
+          control,
+          topics,
+          new DesiredArtifact("echo", "1.0.0", url(pluginJar), Sha256.of(pluginJar), 3));
+      telemetry.first(
+          r -> "1.0.0".equals(r.version()) && r.swapError() == null, "reports the swap moot");
+      int triedBeforeReturn = jars.requests("/echo-2.0.0.jar");
+      await("no retry after the return to 1.0.0")
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> jars.requests("/echo-2.0.0.jar") == triedBeforeReturn);
+
+      // Asked again while the server still answers 503; once the server has the jar, a retry
+      // (no new control record) swaps to 2.0.0.
+      publish(
+          control,
+          topics,
+          new DesiredArtifact("echo", "2.0.0", wantV2.jarUrl(), wantV2.sha256(), 4));
+      telemetry.first(
+          r -> r.swapError() != null && r.swapError().contains("retrying in"),
+          "reports the retry scheduled again");
+      int triedBeforeServing = jars.requests("/echo-2.0.0.jar");
+      jars.available.set(true);
+      await("2.0.0 serves")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "2.0.0".equals(caller.say("version")));
+      assertThat(jars.requests("/echo-2.0.0.jar")).isGreaterThan(triedBeforeServing);
+      TelemetryReport swapped =
+          telemetry.first(
+              r -> "2.0.0".equals(r.version()) && r.swapError() == null, "reports 2.0.0");
+      assertThat(swapped.sha256()).isEqualTo(Sha256.of(v2));
+      assertThat(runtime.output()).contains("retrying the hot swap of echo to 2.0.0");
+
+      // A jar with the wrong checksum and a jar the server does not have (404) are not retried.
+      publish(
+          control,
+          topics,
+          new DesiredArtifact("echo", "3.0.0", jars.url("/echo-3.0.0.jar"), "0".repeat(64), 5));
+      TelemetryReport mismatch =
+          telemetry.first(
+              r -> r.swapError() != null && r.swapError().contains("ChecksumMismatch"),
+              "reports the checksum mismatch");
+      assertThat(mismatch.swapError()).doesNotContain("retrying in");
+      publish(
+          control,
+          topics,
+          new DesiredArtifact("echo", "4.0.0", jars.url("/echo-4.0.0.jar"), Sha256.of(v3), 6));
+      TelemetryReport missing =
+          telemetry.first(
+              r -> r.swapError() != null && r.swapError().contains("HTTP 404"),
+              "reports the missing jar");
+      assertThat(missing.swapError()).startsWith("DownloadFailed:").doesNotContain("retrying in");
+      assertThat(missing.version()).isEqualTo("2.0.0");
+      await("no retry of the bad jars")
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () -> jars.requests("/echo-3.0.0.jar") == 1 && jars.requests("/echo-4.0.0.jar") == 1);
+      assertThat(caller.say("version")).isEqualTo("2.0.0");
+      assertThat(runtime.process.isAlive()).as("no restart").isTrue();
+    }
+  }
+
+  /**
+   * An artifact server for jars: answers 503 for every jar until {@link #available} is set, then
+   * serves its jars (404 for others), and counts the requests of each path.
+   */
+  private static final class JarServer implements AutoCloseable {
+    final AtomicBoolean available = new AtomicBoolean();
+    private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    private final HttpServer server;
+
+    JarServer(Map<String, Path> jars) throws IOException {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext(
+          "/",
+          exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            try (exchange) {
+              Path jar = jars.get(path);
+              if (jar == null) {
+                exchange.sendResponseHeaders(404, -1);
+              } else if (!available.get()) {
+                exchange.sendResponseHeaders(503, -1);
+              } else {
+                byte[] body = Files.readAllBytes(jar);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+              }
+            }
+          });
+      server.start();
+    }
+
+    String url(String path) {
+      return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    int requests(String path) {
+      AtomicInteger n = requests.get(path);
+      return n == null ? 0 : n.get();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
     }
   }
 
@@ -325,10 +498,10 @@ class HotSwapIT {
     z.closeEntry();
   }
 
-  private Map<String, String> env(Path configDir) {
+  private Map<String, String> env(Path configDir, String namespace) {
     Map<String, String> env = new HashMap<>();
     env.put(RuntimeContract.ENV_PLUGIN_NAME, "echo");
-    env.put(RuntimeContract.ENV_NAMESPACE, NAMESPACE);
+    env.put(RuntimeContract.ENV_NAMESPACE, namespace);
     env.put(RuntimeContract.ENV_PLUGIN_VERSION, "1.0.0");
     env.put(RuntimeContract.ENV_POD_NAME, POD);
     try {
@@ -339,7 +512,11 @@ class HotSwapIT {
     env.put(RuntimeContract.ENV_JAR_URL, pluginJar.toUri().toString());
     env.put(RuntimeContract.ENV_HOT_SWAP, "true");
     env.put(RuntimeContract.ENV_PROVIDES, EchoService.SERVICE);
-    env.put(RuntimeContract.ENV_REQUEST_TOPICS, EchoService.SERVICE + "=" + requestTopic());
+    env.put(
+        RuntimeContract.ENV_REQUEST_TOPICS,
+        EchoService.SERVICE
+            + "="
+            + BusTopics.forNamespace(namespace).requests(EchoService.SERVICE));
     env.put(RuntimeContract.ENV_KAFKA_BOOTSTRAP, kafka.bootstrapServers());
     env.put(RuntimeContract.ENV_CONFIG_DIR, configDir.toString());
     env.put("COREBUS_TERMINATION_MESSAGE_PATH", tmp.resolve("termination-log").toString());

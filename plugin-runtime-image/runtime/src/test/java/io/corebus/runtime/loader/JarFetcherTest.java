@@ -98,6 +98,56 @@ class JarFetcherTest {
   }
 
   @Test
+  void onlyAnUnavailableOrUnreachableServerIsATransientFailure() throws Exception {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/busy.jar",
+        exchange -> {
+          exchange.sendResponseHeaders(503, -1);
+          exchange.close();
+        });
+    server.createContext(
+        "/gone.jar",
+        exchange -> {
+          exchange.sendResponseHeaders(404, -1);
+          exchange.close();
+        });
+    server.start();
+    String base = "http://127.0.0.1:" + server.getAddress().getPort();
+    String sha = "a".repeat(64);
+    Path dir = tmp.resolve("download");
+
+    assertThat(failureOf(base + "/busy.jar", sha, dir))
+        .satisfies(e -> assertThat(e.reason()).isEqualTo("DownloadFailed"))
+        .satisfies(e -> assertThat(e.getMessage()).contains("HTTP 503"))
+        .satisfies(e -> assertThat(e.transientFailure()).as("503 is transient").isTrue());
+    assertThat(failureOf(base + "/gone.jar", sha, dir))
+        .satisfies(e -> assertThat(e.reason()).isEqualTo("DownloadFailed"))
+        .satisfies(e -> assertThat(e.transientFailure()).as("404 is not transient").isFalse());
+    server.stop(0);
+    server = null;
+    assertThat(failureOf(base + "/busy.jar", sha, dir).transientFailure())
+        .as("a server that is not reachable is transient")
+        .isTrue();
+    assertThat(failureOf(tmp.resolve("nope.jar").toUri().toString(), sha, dir).transientFailure())
+        .as("a missing file is not transient")
+        .isFalse();
+    Path jar = jarWith("real content");
+    PluginLoadException mismatch = failureOf(jar.toUri().toString(), sha, dir);
+    assertThat(mismatch.reason()).isEqualTo("ChecksumMismatch");
+    assertThat(mismatch.transientFailure()).isFalse();
+  }
+
+  private PluginLoadException failureOf(String url, String sha, Path dir) {
+    try {
+      fetcher.fetch(url, sha, dir);
+    } catch (PluginLoadException e) {
+      return e;
+    }
+    throw new AssertionError("fetching " + url + " did not fail");
+  }
+
+  @Test
   void aMissingJarIsAClearDownloadFailure() {
     String sha = "a".repeat(64);
     assertThatThrownBy(() -> fetcher.fetch(tmp.resolve("nope.jar").toUri().toString(), sha, tmp))
