@@ -154,6 +154,9 @@ final class ApiServerDispatcher extends Dispatcher {
         return discovery.get();
       }
     }
+    if (method == HttpMethod.POST && isAccessReview(segments)) {
+      return accessReview(request, segments.get(3));
+    }
     Optional<ResourcePath> parsed = ResourcePath.parse(path);
     if (parsed.isEmpty()) {
       return store.dispatch(request);
@@ -198,6 +201,47 @@ final class ApiServerDispatcher extends Dispatcher {
       return response;
     }
     return store.dispatch(request);
+  }
+
+  // --- access reviews ------------------------------------------------------------------------
+
+  private static boolean isAccessReview(List<String> segments) {
+    return segments.size() == 4
+        && segments.get(0).equals("apis")
+        && segments.get(1).equals("authorization.k8s.io")
+        && segments.get(2).equals("v1")
+        && (segments.get(3).equals("selfsubjectrulesreviews")
+            || segments.get(3).equals("selfsubjectaccessreviews"));
+  }
+
+  /**
+   * The local cluster has no RBAC: whoever asks may do anything. A SelfSubjectRulesReview (what
+   * JOSDK's leader election checks before it starts: create, update and get on leases) gets one
+   * rule allowing every verb on every resource; a SelfSubjectAccessReview gets allowed. Nothing is
+   * stored, as on a real API server.
+   */
+  private MockResponse accessReview(RecordedRequest request, String plural) {
+    JsonNode body = read(request.getBody());
+    if (!body.isObject()) {
+      return status(400, "BadRequest", plural + ": the body is not an object");
+    }
+    ObjectNode review = (ObjectNode) body;
+    ObjectNode status = json.createObjectNode();
+    if (plural.equals("selfsubjectrulesreviews")) {
+      ObjectNode rule = status.putArray("resourceRules").addObject();
+      rule.putArray("verbs").add("*");
+      rule.putArray("apiGroups").add("*");
+      rule.putArray("resources").add("*");
+      ObjectNode nonResource = status.putArray("nonResourceRules").addObject();
+      nonResource.putArray("verbs").add("*");
+      nonResource.putArray("nonResourceURLs").add("*");
+      status.put("incomplete", false);
+    } else {
+      status.put("allowed", true);
+      status.put("reason", "the local cluster has no RBAC");
+    }
+    review.set("status", status);
+    return ok(review).setResponseCode(201);
   }
 
   // --- selectors -----------------------------------------------------------------------------

@@ -60,6 +60,8 @@ public final class LocalCluster implements AutoCloseable {
   private final Path kubeconfig;
   private final String namespace;
   private volatile Process operator;
+  private final List<OperatorReplica> operatorReplicas =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Path operatorLog;
   private volatile boolean closed;
 
@@ -174,6 +176,47 @@ public final class LocalCluster implements AutoCloseable {
   // --- operator ------------------------------------------------------------------------------
 
   private void startOperator(Options options) {
+    if (options.operatorReplicas > 1) {
+      startOperatorReplicas(options);
+      return;
+    }
+    // One operator, and no leader election: QOSDK fixes the profiles that elect a leader at build
+    // time (prod), so the operator runs in a profile of its own, which has no other settings.
+    int httpPort = freePort();
+    operator =
+        launchOperator(options, httpPort, Map.of("QUARKUS_PROFILE", "local-cluster"), operatorLog);
+    if (options.awaitOperator) {
+      awaitOperator(operator, httpPort, "ready", operatorLog, options.operatorStartupTimeout);
+    }
+  }
+
+  /**
+   * Several operators electing a leader through the Lease (corebus.leader-election.lease-name), as
+   * the chart's Deployment runs them with replicaCount > 1: the prod profile, where QOSDK activates
+   * leader election, each with its own HOSTNAME (JOSDK's identity in the Lease, the pod name in
+   * Kubernetes), ports and log. start() waits for each one's /q/health/started only: whether a
+   * standby is ready is for the caller to find out.
+   */
+  private void startOperatorReplicas(Options options) {
+    for (int i = 0; i < options.operatorReplicas; i++) {
+      String identity = "corebus-operator-" + i;
+      Path log = workDir.resolve("operator-" + i + ".log");
+      int httpPort = freePort();
+      Process p =
+          launchOperator(
+              options, httpPort, Map.of("QUARKUS_PROFILE", "prod", "HOSTNAME", identity), log);
+      operatorReplicas.add(new OperatorReplica(identity, p, httpPort, log));
+    }
+    if (options.awaitOperator) {
+      for (OperatorReplica r : operatorReplicas) {
+        awaitOperator(
+            r.javaProcess(), r.httpPort(), "started", r.log(), options.operatorStartupTimeout);
+      }
+    }
+  }
+
+  private Process launchOperator(
+      Options options, int httpPort, Map<String, String> profileEnv, Path log) {
     Path jar =
         options.operatorJar != null
             ? options.operatorJar
@@ -185,7 +228,6 @@ public final class LocalCluster implements AutoCloseable {
               + jar
               + " does not exist: build it with ./mvnw -pl operator -am package -DskipTests");
     }
-    int httpPort = freePort();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("KUBECONFIG", kubeconfig.toString());
     if (kafka != null) {
@@ -197,10 +239,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     // The mock API server answers server-side apply with 415.
     env.put("QUARKUS_OPERATOR_SDK_ENABLE_SSA", "false");
-    // One operator, and the mock API server cannot answer the lease access check
-    // (SelfSubjectRulesReview): no leader election. QOSDK fixes the profiles that elect a leader
-    // at build time (prod), so the operator runs in a profile of its own.
-    env.put("QUARKUS_PROFILE", "local-cluster");
+    env.putAll(profileEnv);
     env.put("QUARKUS_DEVSERVICES_ENABLED", "false");
     env.put("QUARKUS_KUBERNETES_CLIENT_DEVSERVICES_ENABLED", "false");
     // Not 0.0.0.0:8080: a wildcard listener on 8080 would keep every pod from binding 8080.
@@ -244,20 +283,18 @@ public final class LocalCluster implements AutoCloseable {
     pb.environment().keySet().removeIf(k -> k.startsWith("QUARKUS_") || k.startsWith("COREBUS_"));
     pb.environment().putAll(env);
     pb.redirectErrorStream(true);
-    pb.redirectOutput(Redirect.appendTo(operatorLog.toFile()));
+    pb.redirectOutput(Redirect.appendTo(log.toFile()));
     try {
-      operator = pb.start();
+      return pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the operator", e);
     }
-    if (options.awaitOperator) {
-      awaitOperatorReady(httpPort, options.operatorStartupTimeout);
-    }
   }
 
-  private void awaitOperatorReady(int port, Duration timeout) {
+  private static void awaitOperator(
+      Process operator, int port, String check, Path operatorLog, Duration timeout) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+    URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/" + check);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!operator.isAlive()) {
@@ -286,7 +323,12 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     throw new IllegalStateException(
-        "the operator was not ready within " + timeout + ":\n" + tail(operatorLog, 40));
+        "the operator's /q/health/"
+            + check
+            + " did not answer 200 within "
+            + timeout
+            + ":\n"
+            + tail(operatorLog, 40));
   }
 
   private static int freePort() {
@@ -371,6 +413,11 @@ public final class LocalCluster implements AutoCloseable {
     return p != null && p.isAlive() ? Optional.of(p.toHandle()) : Optional.empty();
   }
 
+  /** The operators of {@link Options#operatorReplicas} (n > 1), in start order; else empty. */
+  public List<OperatorReplica> operatorReplicas() {
+    return List.copyOf(operatorReplicas);
+  }
+
   /** The operator's output (stdout and stderr). */
   public Path operatorLog() {
     return operatorLog;
@@ -396,23 +443,11 @@ public final class LocalCluster implements AutoCloseable {
     }
     closed = true;
     Process p = operator;
-    if (p != null && p.isAlive()) {
-      KubeletPod.signal(p, false); // SIGTERM, keeping stdin open for OrphanGuard
-      try {
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          KubeletPod.signal(p, true);
-          p.waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        KubeletPod.signal(p, true);
-        Thread.currentThread().interrupt();
-      }
-      try {
-        OutputStream stdin = p.getOutputStream();
-        stdin.close();
-      } catch (IOException ignored) {
-        // gone
-      }
+    if (p != null) {
+      stopProcess(p, Duration.ofSeconds(20));
+    }
+    for (OperatorReplica r : operatorReplicas) {
+      r.stop(Duration.ofSeconds(20));
     }
     if (kubelet != null) {
       kubelet.close();
@@ -424,6 +459,30 @@ public final class LocalCluster implements AutoCloseable {
     }
     if (kafka != null) {
       kafka.close();
+    }
+  }
+
+  /**
+   * SIGTERM (keeping stdin open for OrphanGuard), SIGKILL after {@code grace}, then stdin closed.
+   */
+  static void stopProcess(Process p, Duration grace) {
+    if (p.isAlive()) {
+      KubeletPod.signal(p, false);
+      try {
+        if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+          KubeletPod.signal(p, true);
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        KubeletPod.signal(p, true);
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      OutputStream stdin = p.getOutputStream();
+      stdin.close();
+    } catch (IOException ignored) {
+      // gone
     }
   }
 
@@ -534,6 +593,7 @@ public final class LocalCluster implements AutoCloseable {
     private Path operatorJar;
     private String operatorHeap = "256m";
     private boolean awaitOperator = true;
+    private int operatorReplicas = 1;
     private Duration operatorStartupTimeout = Duration.ofSeconds(90);
     private final Map<String, String> operatorEnv = new LinkedHashMap<>();
     private final Map<String, String> operatorProperties = new LinkedHashMap<>();
@@ -584,6 +644,20 @@ public final class LocalCluster implements AutoCloseable {
     public Options operatorJar(Path jar) {
       this.operator = true;
       this.operatorJar = jar;
+      return this;
+    }
+
+    /**
+     * Starts {@code n} operators that elect a leader through the Lease, as the chart's Deployment
+     * with {@code replicaCount: n} (see {@link LocalCluster#operatorReplicas()}). The default, 1,
+     * runs one operator without leader election.
+     */
+    public Options operatorReplicas(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("operatorReplicas must be at least 1: " + n);
+      }
+      this.operator = true;
+      this.operatorReplicas = n;
       return this;
     }
 

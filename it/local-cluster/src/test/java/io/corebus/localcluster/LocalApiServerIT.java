@@ -17,7 +17,13 @@ import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewSpecBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -81,6 +87,67 @@ class LocalApiServerIT {
     spec.setReplicas(replicas);
     p.setSpec(spec);
     return p;
+  }
+
+  @Test
+  void leaderElectionCanRunTheLeaseAccessCheckIsAllowedAndAStaleLeaseUpdateIsAConflict() {
+    // What JOSDK's LeaderElectionManager asks before it starts (create, update, get on leases)
+    SelfSubjectRulesReview rules = new SelfSubjectRulesReview();
+    rules.setSpec(new SelfSubjectRulesReviewSpecBuilder().withNamespace(NS).build());
+    SelfSubjectRulesReview answered = client.resource(rules).create();
+    assertThat(answered.getStatus().getResourceRules())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getVerbs()).containsExactly("*");
+              assertThat(rule.getApiGroups()).containsExactly("*");
+              assertThat(rule.getResources()).containsExactly("*");
+              assertThat(rule.getResourceNames()).isEmpty();
+            });
+    SelfSubjectAccessReview access =
+        new SelfSubjectAccessReviewBuilder()
+            .withNewSpec()
+            .withNewResourceAttributes()
+            .withGroup("coordination.k8s.io")
+            .withResource("leases")
+            .withVerb("update")
+            .withNamespace(NS)
+            .endResourceAttributes()
+            .endSpec()
+            .build();
+    assertThat(client.resource(access).create().getStatus().getAllowed()).isTrue();
+
+    // Two candidates read the same Lease; only the first update wins, as on a real API server.
+    Lease lease =
+        client
+            .leases()
+            .inNamespace(NS)
+            .resource(
+                new LeaseBuilder()
+                    .withNewMetadata()
+                    .withName("election-it")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withHolderIdentity("a")
+                    .withLeaseDurationSeconds(15)
+                    .endSpec()
+                    .build())
+            .create();
+    Lease byB = new LeaseBuilder(lease).editSpec().withHolderIdentity("b").endSpec().build();
+    Lease byC = new LeaseBuilder(lease).editSpec().withHolderIdentity("c").endSpec().build();
+    client.leases().inNamespace(NS).resource(byB).update();
+    assertThatThrownBy(() -> client.leases().inNamespace(NS).resource(byC).update())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+    assertThat(
+            client
+                .leases()
+                .inNamespace(NS)
+                .withName("election-it")
+                .get()
+                .getSpec()
+                .getHolderIdentity())
+        .isEqualTo("b");
   }
 
   @Test
