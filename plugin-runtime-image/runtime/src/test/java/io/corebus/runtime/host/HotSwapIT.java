@@ -70,15 +70,7 @@ class HotSwapIT {
 
   @Test
   void aSwapUnderLoadFailsNoCallAndBadJarsLeaveTheRunningVersionServing() throws Exception {
-    BusTopics topics = BusTopics.forNamespace(NAMESPACE);
-    String requestTopic = topics.requests(EchoService.SERVICE);
-    kafka.broker().createTopic(requestTopic, 2);
-    kafka.broker().createTopic(topics.telemetry(), 1);
-    kafka.broker().createTopic(topics.control(), 1, Map.of("cleanup.policy", "compact"));
-    try (RoutePublisher routes =
-        new RoutePublisher(kafka.bootstrapServers(), topics, kafka.broker()::createTopic)) {
-      routes.publish(RoutePublisher.busRoute(EchoService.SERVICE, "echo", requestTopic));
-    }
+    BusTopics topics = echoBus(NAMESPACE, 2);
     Path v2 = variant("echo-2.0.0.jar", "2.0.0", false);
     Path v3 = variant("echo-3.0.0.jar", "3.0.0", false);
     Path failing = variant("echo-4.0.0-failing.jar", "4.0.0", true);
@@ -173,15 +165,7 @@ class HotSwapIT {
   @Test
   void aSwapWhoseJarServerIsUnavailableIsRetriedUntilTheJarComesButABadJarIsNot() throws Exception {
     String namespace = "hotswap-retry";
-    BusTopics topics = BusTopics.forNamespace(namespace);
-    String requestTopic = topics.requests(EchoService.SERVICE);
-    kafka.broker().createTopic(requestTopic, 1);
-    kafka.broker().createTopic(topics.telemetry(), 1);
-    kafka.broker().createTopic(topics.control(), 1, Map.of("cleanup.policy", "compact"));
-    try (RoutePublisher routes =
-        new RoutePublisher(kafka.bootstrapServers(), topics, kafka.broker()::createTopic)) {
-      routes.publish(RoutePublisher.busRoute(EchoService.SERVICE, "echo", requestTopic));
-    }
+    BusTopics topics = echoBus(namespace, 1);
     Path v2 = variant("echo-2.0.0.jar", "2.0.0", false);
     Path v3 = variant("echo-3.0.0.jar", "3.0.0", false);
     Path config = Files.createDirectories(tmp.resolve("config"));
@@ -458,6 +442,20 @@ class HotSwapIT {
     public void close() {
       consumer.close();
     }
+  }
+
+  /** The namespace's request, telemetry and control topics, and the Echo service's route. */
+  private static BusTopics echoBus(String namespace, int requestPartitions) throws Exception {
+    BusTopics topics = BusTopics.forNamespace(namespace);
+    String requestTopic = topics.requests(EchoService.SERVICE);
+    kafka.broker().createTopic(requestTopic, requestPartitions);
+    kafka.broker().createTopic(topics.telemetry(), 1);
+    kafka.broker().createTopic(topics.control(), 1, Map.of("cleanup.policy", "compact"));
+    try (RoutePublisher routes =
+        new RoutePublisher(kafka.bootstrapServers(), topics, kafka.broker()::createTopic)) {
+      routes.publish(RoutePublisher.busRoute(EchoService.SERVICE, "echo", requestTopic));
+    }
+    return topics;
   }
 
   private static void publish(
