@@ -131,7 +131,9 @@ class ShopCanaryIT {
       Map<String, Long> after = chargesByVersion();
       CanaryStatus still = canary(seen);
       assertThat(still.getStep()).as("still in the 10% step while measuring").isZero();
-      assertThat(still.getPhase()).isEqualTo(CanaryStatus.PROGRESSING);
+      assertThat(still.getPhase())
+          .as("phase; verdict %s: %s", still.getVerdict(), still.getMessage())
+          .isEqualTo(CanaryStatus.PROGRESSING);
       split = new HashMap<>();
       for (String v : List.of("1.0.0", "1.0.1")) {
         split.put(v, after.getOrDefault(v, 0L) - before.getOrDefault(v, 0L));

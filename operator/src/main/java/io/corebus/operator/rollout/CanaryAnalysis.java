@@ -20,8 +20,11 @@ import java.util.Optional;
  *       and the latency bound is not checked.
  *   <li>Stale telemetry (no fresh report from a canary instance): {@link Decision#HOLD}, however
  *       long; a canary is never judged on figures nobody reports.
- *   <li>A bound broken with at least {@code minRequests} canary requests in the window: {@link
- *       Decision#ROLLBACK} at once, without waiting for the window to end.
+ *   <li>The error bound broken with at least {@code minRequests} canary requests in the window:
+ *       {@link Decision#ROLLBACK} at once, without waiting for the window to end. The latency bound
+ *       is judged only when the window is over: a new pod's first requests are slow (class loading,
+ *       JIT, new connections), and under load that alone would break it at once; by the window's
+ *       end the sliding telemetry window holds mostly warm requests.
  *   <li>Window not over: {@link Decision#HOLD}. Over: the step is judged on what there is, even
  *       with fewer than {@code minRequests} canary requests (with none, nothing was seen to be
  *       worse and the step passes); passing advances to the next step, or promotes after the last
@@ -115,11 +118,13 @@ public final class CanaryAnalysis {
         errorText + ", " + latencyText + ", " + c.requests() + " requests of the new version";
     boolean enough = c.requests() >= MIN_REQUESTS;
 
-    if ((errorBroken || latencyBroken) && (enough || windowOver)) {
+    if (errorBroken && (enough || windowOver)) {
       return new Verdict(
-          Decision.ROLLBACK,
-          errorBroken ? "ErrorRate" : "Latency",
-          "at " + current.getWeight() + "%: " + figures);
+          Decision.ROLLBACK, "ErrorRate", "at " + current.getWeight() + "%: " + figures);
+    }
+    if (latencyBroken && windowOver) {
+      return new Verdict(
+          Decision.ROLLBACK, "Latency", "at " + current.getWeight() + "%: " + figures);
     }
     if (!windowOver) {
       long left = Duration.between(now, stepStart.plus(window)).toSeconds();

@@ -70,13 +70,25 @@ class CanaryAnalysisTest {
   }
 
   @Test
-  void aP99AboveTheAllowedRatioOfTheStableRollsBack() {
+  void aP99AboveTheAllowedRatioOfTheStableRollsBackWhenTheWindowEnds() {
     var stable = figures(900, 0, 100);
-    assertThat(judge(0, 5, stable, figures(100, 0, 150)).decision()).isEqualTo(Decision.HOLD);
-    Verdict v = judge(0, 5, stable, figures(100, 0, 250));
+    assertThat(judge(0, 60, stable, figures(100, 0, 150)).decision()).isEqualTo(Decision.ADVANCE);
+    Verdict early = judge(0, 5, stable, figures(100, 0, 250));
+    assertThat(early.decision())
+        .as("a slow start (cold pod) is not judged before the window ends")
+        .isEqualTo(Decision.HOLD);
+    assertThat(early.message()).contains("p99 250 ms vs stable 100 ms (bound 150 ms)");
+    Verdict v = judge(0, 60, stable, figures(100, 0, 250));
     assertThat(v.decision()).isEqualTo(Decision.ROLLBACK);
     assertThat(v.reason()).isEqualTo("Latency");
     assertThat(v.message()).contains("p99 250 ms vs stable 100 ms (bound 150 ms)");
+  }
+
+  @Test
+  void aSlowStartThatIsWarmByTheWindowsEndAdvances() {
+    var stable = figures(900, 0, 20);
+    assertThat(judge(0, 3, stable, figures(40, 0, 900)).decision()).isEqualTo(Decision.HOLD);
+    assertThat(judge(0, 60, stable, figures(600, 0, 25)).decision()).isEqualTo(Decision.ADVANCE);
   }
 
   @Test
