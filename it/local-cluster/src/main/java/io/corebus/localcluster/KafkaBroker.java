@@ -366,37 +366,21 @@ public final class KafkaBroker implements AutoCloseable {
     return admin;
   }
 
-  /**
-   * Creates a topic with replication factor 1; an existing topic of that name is left as is.
-   * Returns once the broker's topic listing shows it, not only the controller.
-   */
+  /** Creates a topic with replication factor 1; an existing topic of that name is left as is. */
   public void createTopic(String name, int partitions) {
     createTopic(name, partitions, Map.of());
   }
 
   public void createTopic(String name, int partitions, Map<String, String> configs) {
     try (Admin admin = Admin.create(clientProperties())) {
-      try {
-        admin
-            .createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
-            .all()
-            .get(30, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new IllegalStateException("cannot create topic " + name, e.getCause());
-        }
-      }
-      // The controller acknowledges the topic before the broker's metadata cache, which answers
-      // listings, has it: callers that list topics next must not race that.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(name)) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("topic " + name + " created but never listed");
-        }
-        Thread.sleep(20);
-      }
+      admin
+          .createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot list topics after creating " + name, e.getCause());
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("cannot create topic " + name, e.getCause());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

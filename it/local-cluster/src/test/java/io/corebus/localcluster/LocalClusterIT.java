@@ -74,7 +74,13 @@ class LocalClusterIT {
     assertThat(local.kubeconfig()).startsWith(local.workDir());
     try (Admin admin = Admin.create(local.kafka().clientProperties())) {
       local.kafka().createTopic("local-cluster-it", 2);
-      assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("local-cluster-it");
+      // The broker's listing shows a new topic a moment after the controller has it.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
+                      .contains("local-cluster-it"));
     }
   }
 

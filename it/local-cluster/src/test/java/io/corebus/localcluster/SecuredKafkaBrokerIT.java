@@ -30,7 +30,13 @@ class SecuredKafkaBrokerIT {
     assertThat(broker.isSecured()).isTrue();
     broker.createTopic("secured-topic", 1);
     try (Admin admin = Admin.create(broker.clientProperties())) {
-      assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).contains("secured-topic");
+      // The broker's listing shows a new topic a moment after the controller has it.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS))
+                      .contains("secured-topic"));
     }
 
     Map<String, Object> wrong = broker.clientProperties(KafkaBroker.SUPER_USER, "not-it");

@@ -181,6 +181,14 @@ class PluginTopicsIT {
 
   // ---- tests ----
 
+  /**
+   * The broker's listing, which the operator also reads, shows a topic made by hand a moment after
+   * the controller has it.
+   */
+  void awaitListed(String... wanted) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> topics().containsAll(List.of(wanted)));
+  }
+
   @Test
   void applyingAPluginCreatesItsTopicsWithTheRightPartitionsAndConfigs() throws Exception {
     Plugin payment = plugin(ns, "payment", 1, 4);
@@ -327,6 +335,7 @@ class PluginTopicsIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> pods("orders").size() == 1);
     String slot = names.replies("orders", pods("orders").get(0).getMetadata().getName());
     kafka.broker().createTopic(slot, 1);
+    awaitListed(slot);
 
     client.resources(Plugin.class).inNamespace(ns).withName("orders").delete();
 
@@ -443,6 +452,7 @@ class PluginTopicsIT {
   void aConflictingTopicIsReportedAndLeftAlone() throws Exception {
     // Someone made the routes topic by hand, not compacted: routes would expire.
     kafka.broker().createTopic(names.routes(), 1, Map.of("cleanup.policy", "delete"));
+    awaitListed(names.routes());
 
     client.resource(plugin(ns, "audit", 1, null)).create();
 
@@ -474,6 +484,7 @@ class PluginTopicsIT {
     String slot1 = names.replies("cart", "cart-" + revision + "-1");
     kafka.broker().createTopic(slot0, 1);
     kafka.broker().createTopic(slot1, 1);
+    awaitListed(slot0, slot1);
 
     edit("cart", 1, 1);
 
