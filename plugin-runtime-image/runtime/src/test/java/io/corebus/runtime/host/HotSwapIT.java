@@ -85,11 +85,7 @@ class HotSwapIT {
         Telemetry telemetry = new Telemetry(topics.telemetry());
         KeyedRequests keyed =
             new KeyedRequests(kafka.bootstrapServers(), topics, "hotswap-keyed-0")) {
-      await("readiness")
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(250))
-          .failFast("the runtime exited:\n" + runtime.output(), () -> !runtime.process.isAlive())
-          .until(() -> runtime.readiness() == 200);
+      runtime.awaitReady();
       assertThat(caller.say("version")).isEqualTo("1.0.0");
       await().atMost(Duration.ofSeconds(30)).until(keyed::ready);
       String key = "retried-across-the-swap";
@@ -180,11 +176,7 @@ class HotSwapIT {
         KafkaProducer<byte[], byte[]> control =
             new KafkaProducer<>(KafkaSettings.producer(kafka.bootstrapServers(), "it-op-r", 0));
         Telemetry telemetry = new Telemetry(topics.telemetry())) {
-      await("readiness")
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(250))
-          .failFast("the runtime exited:\n" + runtime.output(), () -> !runtime.process.isAlive())
-          .until(() -> runtime.readiness() == 200);
+      runtime.awaitReady();
       assertThat(caller.say("version")).isEqualTo("1.0.0");
       DesiredArtifact wantV2 =
           new DesiredArtifact("echo", "2.0.0", jars.url("/echo-2.0.0.jar"), Sha256.of(v2), 2);

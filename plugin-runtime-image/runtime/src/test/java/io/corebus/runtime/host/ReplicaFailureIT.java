@@ -1,7 +1,6 @@
 package io.corebus.runtime.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
@@ -108,11 +107,7 @@ class ReplicaFailureIT {
                 namespace + "-echo-" + i, env(namespace, "echo-" + i, sha, config, requestTopic)));
       }
       for (RuntimeProcess r : replicas) {
-        await("readiness of " + r.log.getFileName())
-            .atMost(Duration.ofSeconds(90))
-            .pollInterval(Duration.ofMillis(250))
-            .failFast("a runtime exited:\n" + r.output(), () -> !r.process.isAlive())
-            .until(() -> r.readiness() == 200);
+        r.awaitReady();
       }
       try (BusCaller caller =
           new BusCaller(kafka.bootstrapServers(), topics, namespace + "-caller-0")) {

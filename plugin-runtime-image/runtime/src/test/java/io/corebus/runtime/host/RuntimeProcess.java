@@ -1,5 +1,7 @@
 package io.corebus.runtime.host;
 
+import static org.awaitility.Awaitility.await;
+
 import io.corebus.crds.RuntimeContract;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -77,6 +79,15 @@ final class RuntimeProcess implements AutoCloseable {
 
   int readiness() {
     return status(RuntimeContract.READINESS_PATH);
+  }
+
+  /** Waits until the readiness probe answers 200; fails at once if the process exits. */
+  void awaitReady() {
+    await("readiness of " + log.getFileName())
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .failFast("the runtime exited:\n" + output(), () -> !process.isAlive())
+        .until(() -> readiness() == 200);
   }
 
   String output() {

@@ -107,11 +107,7 @@ class RuntimeProcessIT {
 
     try (RuntimeProcess runtime = RuntimeProcess.start("echo-0", env);
         BusCaller caller = new BusCaller(kafka.bootstrapServers(), topics, "it-caller-0")) {
-      await("readiness")
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(250))
-          .failFast("the runtime exited:\n" + runtime.output(), () -> !runtime.process.isAlive())
-          .until(() -> runtime.readiness() == 200);
+      runtime.awaitReady();
 
       assertThat(runtime.status(RuntimeContract.LIVENESS_PATH)).isEqualTo(200);
       assertThat(runtime.status(RuntimeContract.STARTUP_PATH)).isEqualTo(200);
