@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
@@ -60,8 +61,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Path kubeconfig;
   private final String namespace;
   private volatile Process operator;
-  private final List<OperatorReplica> operatorReplicas =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<OperatorReplica> operatorReplicas = new CopyOnWriteArrayList<>();
   private final Path operatorLog;
   private volatile boolean closed;
 
@@ -210,7 +210,7 @@ public final class LocalCluster implements AutoCloseable {
     if (options.awaitOperator) {
       for (OperatorReplica r : operatorReplicas) {
         awaitOperator(
-            r.javaProcess(), r.httpPort(), "started", r.log(), options.operatorStartupTimeout);
+            r.process(), r.httpPort(), "started", r.log(), options.operatorStartupTimeout);
       }
     }
   }

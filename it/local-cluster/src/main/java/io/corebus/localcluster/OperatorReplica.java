@@ -36,11 +36,7 @@ public final class OperatorReplica {
     return identity;
   }
 
-  public ProcessHandle process() {
-    return process.toHandle();
-  }
-
-  Process javaProcess() {
+  Process process() {
     return process;
   }
 
